@@ -1,0 +1,70 @@
+"""Internal zero-copy layout: a complex (N, C, *S) tensor stored channels-last seen as a real (N, 2C, *S) tensor.
+
+A complex tensor whose channel dimension is innermost has memory order (N, *S, C, re/im), so viewing it as real
+gives channels ordered [re_0, im_0, re_1, im_1, ...] with unit stride: a real channels-last tensor, no copy.
+Real kernels arranged for that channel order produce the same layout, which turns back into complex without a copy.
+This layout never leaves the package: the public API takes and returns native complex tensors.
+"""
+from __future__ import annotations
+
+import torch
+
+
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    """``x`` with dimension 1 innermost in memory (torch.channels_last for 4-D); no copy when it already is."""
+    return x.movedim(1, -1).contiguous().movedim(-1, 1)
+
+
+def complex_to_interleaved(x: torch.Tensor) -> torch.Tensor:
+    """Complex (N, C, *S) -> real (N, 2C, *S) with channels [re_0, im_0, ...]; a view when ``x`` is channels-last."""
+    if x.dim() < 2:
+        raise ValueError("internal layout needs at least (N, C)")
+    x = channels_last(x) if x.dim() >= 3 else x.contiguous()
+    n, c = x.shape[:2]
+    return torch.view_as_real(x).movedim(-1, 2).reshape(n, 2 * c, *x.shape[2:])
+
+
+def interleaved_to_complex(y: torch.Tensor) -> torch.Tensor:
+    """Real (N, 2C, *S) with channels [re_0, im_0, ...] -> complex (N, C, *S); a view when ``y`` is channels-last."""
+    y = channels_last(y) if y.dim() >= 3 else y.contiguous()
+    n, c2 = y.shape[:2]
+    return as_complex(y.reshape(n, c2 // 2, 2, *y.shape[2:]).movedim(2, -1))
+
+
+def block_kernel(weight: torch.Tensor, transposed: bool = False) -> torch.Tensor:
+    """Complex kernel W = A + iB of shape (O, I, *k) -> real kernel (2O, 2I, *k) for interleaved channels.
+
+    For a convolution, output (2o + p) from input (2i + q) uses [[A, -B], [B, A]][p][q].
+    For a transposed convolution the weight is (I, O, *k) and the roles of the first two axes swap, so the
+    block is the transpose: [[A, B], [-B, A]][q][p] indexed (2i + q, 2o + p).
+    """
+    a, b = weight.real, weight.imag
+    d0, d1 = weight.shape[:2]
+    if transposed:
+        rows = (torch.stack([a, b], 2), torch.stack([-b, a], 2))
+    else:
+        rows = (torch.stack([a, -b], 2), torch.stack([b, a], 2))
+    return torch.stack(rows, 1).reshape(2 * d0, 2 * d1, *weight.shape[2:])
+
+
+def unblock_kernel_grad(grad: torch.Tensor, transposed: bool = False) -> torch.Tensor:
+    """Gradient w.r.t. the real block kernel -> gradient w.r.t. the complex kernel (PyTorch's convention: dL/dA + i dL/dB)."""
+    d0, d1 = grad.shape[0] // 2, grad.shape[1] // 2
+    g = grad.reshape(d0, 2, d1, 2, *grad.shape[2:])
+    if transposed:
+        ga = g[:, 0, :, 0] + g[:, 1, :, 1]
+        gb = g[:, 0, :, 1] - g[:, 1, :, 0]
+    else:
+        ga = g[:, 0, :, 0] + g[:, 1, :, 1]
+        gb = g[:, 1, :, 0] - g[:, 0, :, 1]
+    return torch.complex(ga, gb)
+
+
+def as_complex(t: torch.Tensor) -> torch.Tensor:
+    """view_as_complex of a real (..., 2) tensor, copying only when its strides do not allow a view."""
+    if t.numel() == 0:  # empty tensors may carry strides view_as_complex rejects
+        return torch.empty(t.shape[:-1], dtype=torch.complex128 if t.dtype == torch.float64 else torch.complex64,
+                           device=t.device)
+    if t.stride(-1) != 1 or any(s % 2 for s, n in zip(t.stride()[:-1], t.shape[:-1]) if n > 1) or t.storage_offset() % 2:
+        t = t.contiguous()
+    return torch.view_as_complex(t)

@@ -1,0 +1,47 @@
+"""Input checks shared by layers and functions: clear errors that name the layer, what it expected and what it got."""
+from __future__ import annotations
+
+from typing import Iterable
+
+import torch
+
+_SUPPORTED = (torch.complex64, torch.complex128)
+
+
+def check_complex(name: str, x, dtype: torch.dtype | None = None) -> None:
+    """Raise TypeError unless ``x`` is a complex64/complex128 tensor (of ``dtype`` when given)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} expects a complex tensor, got {type(x).__name__}")
+    if not x.is_complex():
+        raise TypeError(f"{name} expects a complex tensor, got {x.dtype}")
+    if x.dtype not in _SUPPORTED:
+        raise TypeError(
+            f"{name} supports torch.complex64 and torch.complex128, got {x.dtype} "
+            "(complex32 has no kernels on most backends; convert explicitly with .to(torch.complex64))"
+        )
+    if dtype is not None and x.dtype != dtype:
+        raise TypeError(
+            f"{name} expects input of dtype {dtype} (the dtype of its parameters), got {x.dtype}; "
+            f"convert the input or the module explicitly (no silent casts)"
+        )
+
+
+def check_complex_param(name: str, what: str, p: torch.Tensor | None) -> None:
+    """Raise TypeError unless a weight/bias is complex (or None)."""
+    if p is not None:
+        check_complex(f"{name} ({what})", p)
+
+
+def check_rank(name: str, x: torch.Tensor, ranks: Iterable[int], what: str = "") -> None:
+    """Raise ValueError unless ``x.dim()`` is one of ``ranks``."""
+    ranks = tuple(ranks)
+    if x.dim() not in ranks:
+        want = " or ".join(f"{r}D" for r in ranks)
+        hint = f" {what}" if what else ""
+        raise ValueError(f"{name} expects a {want} input{hint}, got {x.dim()}D input of shape {tuple(x.shape)}")
+
+
+def check_channels(name: str, got: int, expected: int, what: str = "input channels") -> None:
+    """Raise ValueError when a channel/feature count does not match."""
+    if got != expected:
+        raise ValueError(f"{name} expects {expected} {what}, got {got}")

@@ -1,0 +1,12 @@
+"""deepcomplex.functional: the math of every complex layer as functions on native complex tensors."""
+from .activation import cardioid, complex_to_real, crelu, modrelu, zrelu
+from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d, linear
+from .dropout import dropout, dropout2d
+from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool2d, spectral_pool2d
+
+__all__ = [
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "linear",
+    "crelu", "modrelu", "zrelu", "cardioid", "complex_to_real",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool2d", "max_pool2d", "spectral_pool2d",
+    "dropout", "dropout2d",
+]

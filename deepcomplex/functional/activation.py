@@ -1,0 +1,84 @@
+"""Complex activations: CReLU, modReLU, zReLU (Trabelsi et al., Sec. 3.3) and the cardioid (Virtue et al., 2017)."""
+from __future__ import annotations
+
+import torch
+
+from .._layout import as_complex
+from .._validation import check_channels, check_complex
+
+
+class _CReLU(torch.autograd.Function):
+    # torch's own backward of view_as_complex/view_as_real makes the gradient contiguous, which copies every
+    # channels-last activation twice; this Function keeps the gradient in the layout it arrives in.
+    @staticmethod
+    def forward(ctx, x):
+        out = torch.view_as_complex(torch.relu(torch.view_as_real(x)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        g = torch.view_as_real(grad) * (torch.view_as_real(out) > 0)
+        return as_complex(g)
+
+
+def crelu(input: torch.Tensor) -> torch.Tensor:
+    """CReLU(z) = ReLU(Re z) + i ReLU(Im z) (Trabelsi et al., Eq. 5); keeps the memory layout of ``input``."""
+    check_complex("crelu", input)
+    return _CReLU.apply(input)
+
+
+def _channel_view(name: str, param: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
+    """Reshape a per-channel parameter of shape (C,) to broadcast along dim 1 (dim 0 for 1-D input), as torch.nn.PReLU."""
+    if param.numel() == 1:
+        return param.reshape(())
+    channels = input.shape[1] if input.dim() >= 2 else input.shape[0]
+    check_channels(name, channels, param.numel(), "channels (dimension 1)")
+    if input.dim() < 2:
+        return param
+    return param.reshape(-1, *([1] * (input.dim() - 2)))
+
+
+def modrelu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """modReLU(z) = ReLU(|z| + b) z / |z| (Arjovsky et al., 2016; Trabelsi et al., Eq. 4), defined as 0 at z = 0.
+
+    ``bias`` is real with one entry per channel (dim 1) or a single shared entry. The output and its gradient are
+    finite everywhere: at z = 0 the phase z/|z| is replaced by 0, so no 0/0 reaches autograd.
+    """
+    check_complex("modrelu", input)
+    if bias.is_complex():
+        raise TypeError(f"modrelu expects a real bias, got {bias.dtype}")
+    b = _channel_view("modrelu", bias, input)
+    r = input.abs()
+    nonzero = r > 0
+    safe_r = torch.where(nonzero, r, torch.ones_like(r))
+    scale = torch.relu(r + b) / safe_r
+    return input * torch.where(nonzero, scale, torch.zeros_like(scale))
+
+
+def zrelu(input: torch.Tensor) -> torch.Tensor:
+    """zReLU(z) = z if arg z lies in [0, pi/2] (Re z >= 0 and Im z >= 0), else 0 (Guberman, 2016; Trabelsi et al., Eq. 6)."""
+    check_complex("zrelu", input)
+    re = torch.view_as_real(input)
+    keep = (re >= 0).all(dim=-1, keepdim=True)
+    return as_complex(re * keep)
+
+
+def cardioid(input: torch.Tensor) -> torch.Tensor:
+    """Cardioid f(z) = (1 + cos(arg z)) z / 2 (Virtue et al., 2017), with cos(arg 0) taken as 1 so f(0) = 0."""
+    check_complex("cardioid", input)
+    r = input.abs()
+    nonzero = r > 0
+    cos = torch.where(nonzero, input.real / torch.where(nonzero, r, torch.ones_like(r)), torch.ones_like(r))
+    return input * (0.5 * (1.0 + cos))
+
+
+def complex_to_real(input: torch.Tensor, mode: str = "cat", dim: int = 1) -> torch.Tensor:
+    """Complex -> real for heads: ``"cat"`` concatenates [Re | Im] along ``dim``; ``"abs"`` takes the modulus."""
+    check_complex("complex_to_real", input)
+    if mode == "cat":
+        return torch.cat([input.real, input.imag], dim=dim)
+    if mode == "abs":
+        return input.abs()
+    raise ValueError(f"complex_to_real: mode must be 'cat' or 'abs', got {mode!r}")
