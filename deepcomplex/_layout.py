@@ -62,6 +62,8 @@ def unblock_kernel_grad(grad: torch.Tensor, transposed: bool = False) -> torch.T
 
 def as_complex(t: torch.Tensor) -> torch.Tensor:
     """view_as_complex of a real (..., 2) tensor, copying only when its strides do not allow a view."""
+    if torch.compiler.is_compiling():  # stride checks would break the graph; the compiler picks its own layouts
+        return torch.view_as_complex(t.contiguous())
     if t.numel() == 0:  # empty tensors may carry strides view_as_complex rejects
         return torch.empty(t.shape[:-1], dtype=torch.complex128 if t.dtype == torch.float64 else torch.complex64,
                            device=t.device)
