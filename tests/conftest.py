@@ -1,0 +1,43 @@
+"""Shared test helpers: seeded randomness, complex random tensors, tolerance-aware comparison with NumPy references."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+DTYPES = (torch.complex64, torch.complex128)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
+    np.random.seed(0)
+
+
+def crandn(*shape, dtype=torch.complex128, device="cpu", requires_grad=False) -> torch.Tensor:
+    """Complex normal tensor with independent standard-normal real and imaginary parts."""
+    real = torch.float64 if dtype == torch.complex128 else torch.float32
+    t = torch.complex(torch.randn(*shape, dtype=real, device=device), torch.randn(*shape, dtype=real, device=device))
+    return t.requires_grad_(requires_grad)
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    """Detached float64/complex128 NumPy copy of a tensor."""
+    t = t.detach().cpu()
+    return t.to(torch.complex128).numpy() if t.is_complex() else t.to(torch.float64).numpy()
+
+
+def assert_matches(actual: torch.Tensor, expected: np.ndarray, dtype: torch.dtype | None = None) -> None:
+    """complex128/float64: abs error <= 1e-10; complex64/float32: error <= 1e-5 relative to the reference's scale."""
+    dtype = dtype or actual.dtype
+    a, e = to_numpy(actual), np.asarray(expected)
+    assert a.shape == e.shape, f"shape {a.shape} != reference {e.shape}"
+    err = np.max(np.abs(a - e)) if a.size else 0.0
+    if dtype in (torch.complex128, torch.float64):
+        assert err <= 1e-10, f"max abs error {err:.3e} > 1e-10"
+    else:
+        scale = max(1.0, float(np.max(np.abs(e)))) if e.size else 1.0
+        assert err <= 1e-5 * scale, f"max abs error {err:.3e} > 1e-5 * {scale:.3g}"
