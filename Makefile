@@ -1,0 +1,29 @@
+# Everything installs into .venv from the package registries; nothing by hand.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# The CPU build of torch 2.13.0 (a plain `pip install torch` would fetch a multi-GB CUDA build).
+TORCH  ?= torch==2.13.0
+
+.PHONY: install demo test bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet "$(TORCH)"
+	$(PY) -m pip install --quiet -e ".[test,examples]"
+	touch $@
+
+demo: install
+	$(PY) examples/train_digits.py
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/bench_layers.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
