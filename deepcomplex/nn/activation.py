@@ -6,6 +6,7 @@ from torch import nn
 
 from .. import functional as CF
 from .._validation import check_complex
+from ._utils import KindPreservingModule
 
 
 class _Elementwise(nn.Module):
@@ -31,7 +32,7 @@ class CardioidReLU(_Elementwise):
     _fn = staticmethod(CF.cardioid)
 
 
-class ModReLU(nn.Module):
+class ModReLU(KindPreservingModule):
     """modReLU(z) = ReLU(|z| + b) z / |z| with a learned real bias per channel (Trabelsi et al., Eq. 4).
 
     ``num_features`` is the channel count (dimension 1 of the input) or 1 for one shared bias; ``init`` is the

@@ -10,7 +10,7 @@ from torch import nn
 from .. import functional as CF
 from .. import init as cinit
 from .._validation import check_channels, check_complex, check_rank
-from ._utils import complex_dtype
+from ._utils import KindPreservingModule, complex_dtype
 
 _Size = Union[int, Sequence[int]]
 
@@ -19,7 +19,7 @@ def _tuple(v, n: int) -> tuple[int, ...]:
     return (v,) * n if isinstance(v, int) else tuple(v)
 
 
-class _ComplexConvNd(nn.Module):
+class _ComplexConvNd(KindPreservingModule):
     _nd = 0
     _transposed = False
 

@@ -7,10 +7,10 @@ from torch import nn
 from .. import functional as CF
 from .. import init as cinit
 from .._validation import check_channels, check_complex
-from ._utils import complex_dtype
+from ._utils import KindPreservingModule, complex_dtype
 
 
-class ComplexLinear(nn.Module):
+class ComplexLinear(KindPreservingModule):
     """Complex affine map y = x W^T + b on (*, in_features) complex input; arguments as torch.nn.Linear.
 
     Weights default to the paper's Rayleigh/He init (Var(W) = 2 / in_features, not the doubled variance torch's
