@@ -4,6 +4,8 @@ from .conv import (ComplexConv1d, ComplexConv2d, ComplexConv3d, ComplexConvTrans
                    ComplexConvTranspose3d)
 from .dropout import ComplexDropout, ComplexDropout2d
 from .linear import ComplexLinear
+from .normalization import (ComplexBatchNorm1d, ComplexBatchNorm2d, ComplexBatchNorm3d, ComplexGroupNorm,
+                            ComplexLayerNorm, NaiveComplexBatchNorm2d)
 from .pooling import (ComplexAdaptiveAvgPool2d, ComplexAvgPool1d, ComplexAvgPool2d, ComplexAvgPool3d, ComplexMaxPool2d,
                       SpectralPool2d)
 
@@ -13,4 +15,6 @@ __all__ = [
     "CReLU", "ModReLU", "ZReLU", "CardioidReLU", "ComplexToReal",
     "ComplexAvgPool1d", "ComplexAvgPool2d", "ComplexAvgPool3d", "ComplexAdaptiveAvgPool2d", "ComplexMaxPool2d",
     "SpectralPool2d", "ComplexDropout", "ComplexDropout2d",
+    "ComplexBatchNorm1d", "ComplexBatchNorm2d", "ComplexBatchNorm3d", "ComplexLayerNorm", "ComplexGroupNorm",
+    "NaiveComplexBatchNorm2d",
 ]

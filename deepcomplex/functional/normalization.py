@@ -1,0 +1,159 @@
+"""Complex normalization by 2x2 whitening (Trabelsi et al., Sec. 3.5, Eqs. 11-12): y = gamma V^(-1/2) (x - E[x]) + beta."""
+from __future__ import annotations
+
+from typing import Optional, Sequence, Union
+
+import torch
+
+from .._layout import as_complex
+from .._validation import check_channels, check_complex
+
+
+def whitening_matrix(vrr: torch.Tensor, vri: torch.Tensor, vii: torch.Tensor, eps: float):
+    """Closed-form inverse square root of [[Vrr + eps, Vri], [Vri, Vii + eps]] as (Wrr, Wri, Wii).
+
+    s = sqrt(det), t = sqrt(trace + 2 s), V^(-1/2) = [[Vii + s, -Vri], [-Vri, Vrr + s]] / (s t), with eps on the
+    diagonal. det is computed as max(Vrr Vii - Vri^2, 0) + eps (Vrr + Vii) + eps^2, which is >= eps^2 even for a
+    constant channel or one whose imaginary part is exactly proportional to its real part, so the result and its
+    gradient stay finite without any data-dependent branch.
+    """
+    det = torch.clamp(vrr * vii - vri * vri, min=0) + eps * (vrr + vii) + eps * eps
+    vrr, vii = vrr + eps, vii + eps
+    s = det.sqrt()
+    t = (vrr + vii + 2 * s).sqrt()
+    inv = 1.0 / (s * t)
+    return (vii + s) * inv, -vri * inv, (vrr + s) * inv
+
+
+def _mix(xr: torch.Tensor, mrr, mri, mir, mii) -> torch.Tensor:
+    """[y_r, y_i] = [[mrr, mri], [mir, mii]] [x_r, x_i] on a real view (..., 2); m* broadcast against xr[..., 0].
+
+    Written as two elementwise products (with [x_r, x_i] and its flip [x_i, x_r]) so the output keeps the memory
+    layout of ``xr`` and no (..., 2, 2) intermediate is formed.
+    """
+    return xr * torch.stack([mrr, mii], -1) + xr.flip(-1) * torch.stack([mri, mir], -1)
+
+
+def _stats(xr: torch.Tensor, dims: Sequence[int]):
+    """Mean (..., 2) and biased covariance entries (Vrr, Vri, Vii) of a real view over ``dims``, all keepdim."""
+    mean = xr.mean(dim=dims, keepdim=True)
+    xc = xr - mean
+    re, im = xc[..., 0], xc[..., 1]
+    rdims = [d if d >= 0 else d + 1 for d in dims]  # same dims on the (...,) view without the trailing 2
+    return mean, xc, (re * re).mean(rdims, keepdim=True), (re * im).mean(rdims, keepdim=True), (im * im).mean(rdims, keepdim=True)
+
+
+def _gamma_times(w, weight, shape):
+    """gamma W for gamma = [[g_rr, g_ri], [g_ri, g_ii]] given as weight (..., 3), reshaped to ``shape``."""
+    wrr, wri, wii = w
+    grr, gri, gii = (weight[..., k].reshape(shape) for k in range(3))
+    return grr * wrr + gri * wri, grr * wri + gri * wii, gri * wrr + gii * wri, gri * wri + gii * wii
+
+
+def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor], running_covar: Optional[torch.Tensor],
+                       weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
+                       training: bool = False, momentum: Optional[float] = 0.1, eps: float = 1e-4,
+                       num_batches_tracked: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Complex batch normalization (Trabelsi et al., Eqs. 11-12) of (N, C, *) input, per channel over N and *.
+
+    running_mean is complex (C,), running_covar real (C, 3) holding [Vrr, Vri, Vii]; both are updated in place in
+    training. Conventions follow torch.nn.BatchNorm: the batch is normalized with its biased covariance, the running
+    covariance tracks the unbiased estimate, and eps is added to Vrr and Vii wherever V is used (training and eval).
+    (The original code instead stores the biased covariance with eps already added.) ``momentum=None`` gives a
+    cumulative moving average over ``num_batches_tracked`` (already incremented for this batch).
+    weight is real (C, 3) = [gamma_rr, gamma_ri, gamma_ii]; bias is complex (C,).
+    """
+    check_complex("complex_batch_norm", input)
+    if input.dim() < 2:
+        raise ValueError(f"complex_batch_norm expects an input of at least 2 dimensions (N, C, ...), got {input.dim()}D")
+    channels = input.shape[1]
+    for what, t, n in (("running_mean", running_mean, 1), ("running_covar", running_covar, 3), ("weight", weight, 3),
+                       ("bias", bias, 1)):
+        if t is not None and t.shape[0] != channels:
+            raise ValueError(f"complex_batch_norm expects {what} for {channels} channels, got shape {tuple(t.shape)}")
+    if input.numel() == 0:
+        return input.clone()
+    xr = torch.view_as_real(input)
+    shape = [1] * input.dim()
+    shape[1] = channels  # per-channel stats broadcast against xr[..., 0]
+    dims = [0] + list(range(2, input.dim()))
+    if training or running_mean is None:
+        count = input.numel() // channels
+        if training and count == 1:
+            raise ValueError(f"complex_batch_norm: expected more than 1 value per channel when training, "
+                             f"got input size {tuple(input.shape)}")
+        mean, xc, vrr, vri, vii = _stats(xr, dims)
+        if training and running_mean is not None:
+            factor = momentum if momentum is not None else 1.0 / num_batches_tracked.clamp(min=1).to(vrr.dtype)
+            unbias = count / max(count - 1, 1)
+            with torch.no_grad():
+                rm = torch.view_as_real(running_mean)
+                rm.mul_(1 - factor).add_(mean.reshape(channels, 2) * factor)
+                cov = torch.stack([vrr, vri, vii], -1).reshape(channels, 3) * unbias
+                running_covar.mul_(1 - factor).add_(cov * factor)
+    else:
+        xc = xr - torch.view_as_real(running_mean).reshape(shape + [2])
+        vrr, vri, vii = (running_covar[:, k].reshape(shape) for k in range(3))
+    w = whitening_matrix(vrr, vri, vii, eps)
+    m = _gamma_times(w, weight, shape) if weight is not None else (w[0], w[1], w[1], w[2])
+    out = _mix(xc, *m)
+    if bias is not None:
+        out = out + torch.view_as_real(bias).reshape(shape + [2])
+    return as_complex(out)
+
+
+def _affine(out: torch.Tensor, weight, bias, shape) -> torch.Tensor:
+    if weight is not None:
+        grr, gri, gii = (weight[..., k].reshape(shape) for k in range(3))
+        out = _mix(out, grr, gri, gri, gii)
+    if bias is not None:
+        out = out + torch.view_as_real(bias).reshape(list(shape) + [2])
+    return out
+
+
+def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequence[int]],
+                       weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
+                       eps: float = 1e-4) -> torch.Tensor:
+    """Complex layer normalization: 2x2 whitening per sample over the last len(normalized_shape) dims (Eq. 11).
+
+    weight is real (*normalized_shape, 3) = [gamma_rr, gamma_ri, gamma_ii] per element, bias complex (*normalized_shape).
+    """
+    check_complex("complex_layer_norm", input)
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
+        raise ValueError(f"complex_layer_norm expects input of shape (*, {', '.join(map(str, normalized_shape))}), "
+                         f"got {tuple(input.shape)}")
+    if input.numel() == 0:
+        return input.clone()
+    xr = torch.view_as_real(input)
+    dims = list(range(-k - 1, -1))
+    _, xc, vrr, vri, vii = _stats(xr, dims)
+    out = _mix(xc, *_symmetric(whitening_matrix(vrr, vri, vii, eps)))
+    return as_complex(_affine(out, weight, bias, normalized_shape))
+
+
+def _symmetric(w):
+    return w[0], w[1], w[1], w[2]
+
+
+def complex_group_norm(input: torch.Tensor, num_groups: int, weight: Optional[torch.Tensor] = None,
+                       bias: Optional[torch.Tensor] = None, eps: float = 1e-4) -> torch.Tensor:
+    """Complex group normalization: 2x2 whitening per sample and group of channels of (N, C, *) input (Eq. 11).
+
+    weight is real (C, 3) = [gamma_rr, gamma_ri, gamma_ii] per channel, bias complex (C,).
+    """
+    check_complex("complex_group_norm", input)
+    if input.dim() < 2:
+        raise ValueError(f"complex_group_norm expects an input of at least 2 dimensions (N, C, ...), got {input.dim()}D")
+    n, c = input.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise ValueError(f"complex_group_norm expects the channel count ({c}) to be divisible by num_groups ({num_groups})")
+    if input.numel() == 0:
+        return input.clone()
+    xr = torch.view_as_real(input).reshape(n, num_groups, -1, 2)
+    _, xc, vrr, vri, vii = _stats(xr, [2])
+    out = _mix(xc, *_symmetric(whitening_matrix(vrr, vri, vii, eps))).reshape(torch.view_as_real(input).shape)
+    shape = [1] * input.dim()
+    shape[1] = c
+    return as_complex(_affine(out, weight, bias, shape))
