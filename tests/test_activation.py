@@ -408,6 +408,23 @@ def test_modrelu_to_float64_accepts_complex128():
     assert_matches(out, np_modrelu(to_numpy(z), np.float64(np.float32(-0.3))))
 
 
+@pytest.mark.filterwarnings("ignore:Complex modules are a new feature")
+@pytest.mark.parametrize("target", [torch.complex128, torch.float64])
+def test_modrelu_to_double_keeps_bias_real(target):
+    # README: .to(complex128) and .to(float64) both mean double precision; the bias stays real
+    model = torch.nn.Sequential(CReLU(), ModReLU(num_features=3, init=-0.25)).to(target)
+    bias = model[1].bias
+    assert bias.dtype == torch.float64 and not bias.is_complex()
+    assert isinstance(bias, torch.nn.Parameter)
+    z = crandn(2, 3, 4, dtype=torch.complex128)
+    out = model(z)
+    assert out.dtype == torch.complex128
+    assert_matches(out, np_modrelu(np_crelu(to_numpy(z)), -0.25))
+    model = model.to(torch.complex64)
+    assert model[1].bias.dtype == torch.float32
+    assert model(z.to(torch.complex64)).dtype == torch.complex64
+
+
 def test_modrelu_dtype_argument():
     m = ModReLU(num_features=2, init=0.1, dtype=torch.float64)
     assert m.bias.dtype == torch.float64

@@ -335,37 +335,53 @@ def test_cross_check_against_torch_complex_conv(transposed):
 
 
 # ------------------------------------------------------------------------------------------------------ gradients
+# (name, input shape, weight shape, kwargs, bias)
 GRAD_CASES = [
-    ("conv1d", (2, 4, 6), (4, 2, 3), dict(stride=2, padding=1, groups=2)),
-    ("conv1d", (1, 2, 5), (3, 2, 2), dict(padding="same", dilation=2)),
-    ("conv2d", (2, 2, 4, 5), (3, 2, 2, 3), dict(stride=(1, 2), padding=(1, 0))),
-    ("conv2d", (1, 4, 4, 4), (2, 2, 2, 2), dict(padding="same", groups=2)),
-    ("conv3d", (1, 2, 3, 4, 3), (2, 2, 2, 2, 2), dict(padding=1, stride=2, dilation=(1, 1, 2))),
-    ("conv_transpose1d", (2, 4, 4), (4, 1, 3), dict(stride=2, padding=1, output_padding=1, groups=2)),
-    ("conv_transpose2d", (1, 2, 3, 3), (2, 3, 2, 3), dict(stride=(2, 1), padding=(0, 1), output_padding=(1, 0))),
-    ("conv_transpose3d", (1, 2, 2, 3, 2), (2, 2, 2, 2, 2), dict(stride=2, dilation=(1, 2, 1), padding=1)),
+    ("conv1d", (2, 4, 6), (4, 2, 3), dict(stride=2, padding=1, groups=2), True),
+    ("conv1d", (1, 2, 5), (3, 2, 2), dict(padding="same", dilation=2), False),
+    ("conv2d", (2, 2, 4, 5), (3, 2, 2, 3), dict(stride=(1, 2), padding=(1, 0)), True),
+    ("conv2d", (1, 4, 4, 4), (2, 2, 2, 2), dict(padding="same", groups=2), False),
+    ("conv3d", (1, 2, 3, 4, 3), (2, 2, 2, 2, 2), dict(padding=1, stride=2, dilation=(1, 1, 2)), True),
+    ("conv_transpose1d", (2, 4, 4), (4, 1, 3), dict(stride=2, padding=1, output_padding=1, groups=2), True),
+    ("conv_transpose1d", (1, 2, 3), (2, 2, 2), dict(dilation=2), False),
+    ("conv_transpose2d", (1, 2, 3, 3), (2, 3, 2, 3), dict(stride=(2, 1), padding=(0, 1), output_padding=(1, 0)), True),
+    ("conv_transpose3d", (1, 2, 2, 3, 2), (2, 2, 2, 2, 2), dict(stride=2, dilation=(1, 2, 1), padding=1), True),
 ]
 
 
-@pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("name,xs,ws,kw", GRAD_CASES, ids=lambda v: v if isinstance(v, str) else None)
-def test_functional_gradcheck(name, xs, ws, kw, bias):
-    fn = getattr(CF, name)
+def _inputs(name, xs, ws, kw, bias):
     x = crandn(*xs, requires_grad=True)
     w = crandn(*ws, requires_grad=True)
     cout = ws[1] * kw.get("groups", 1) if name.startswith("conv_transpose") else ws[0]
-    inputs = (x, w, crandn(cout, requires_grad=True)) if bias else (x, w)
+    return (x, w, crandn(cout, requires_grad=True)) if bias else (x, w)
+
+
+@pytest.mark.parametrize("name,xs,ws,kw,bias", GRAD_CASES, ids=lambda v: v if isinstance(v, str) else None)
+def test_functional_gradcheck(name, xs, ws, kw, bias):
+    """Fast-mode gradcheck (random projections of the Jacobian; checks Re and Im perturbations of every input)."""
+    fn = getattr(CF, name)
+    assert gradcheck(lambda *a: fn(*a, **kw), _inputs(name, xs, ws, kw, bias), fast_mode=True)
+
+
+@pytest.mark.parametrize("name", ["conv2d", "conv_transpose1d"])
+def test_functional_gradcheck_full_jacobian(name):
+    """Element-by-element Jacobian on the smallest shapes."""
+    fn = getattr(CF, name)
+    if name == "conv2d":
+        inputs = _inputs(name, (1, 1, 3, 2), (2, 1, 2, 2), {}, True)
+        kw = dict(stride=(2, 1), padding=(1, 0))
+    else:
+        inputs = _inputs(name, (1, 2, 3), (2, 1, 2), dict(groups=2), True)
+        kw = dict(stride=2, output_padding=1, groups=2)
     assert gradcheck(lambda *a: fn(*a, **kw), inputs)
 
 
-@pytest.mark.parametrize("name,xs,ws,kw", [GRAD_CASES[2], GRAD_CASES[6]], ids=["conv2d", "conv_transpose2d"])
-def test_functional_gradgradcheck(name, xs, ws, kw):
+@pytest.mark.parametrize("idx", [2, 7], ids=["conv2d", "conv_transpose2d"])
+def test_functional_gradgradcheck(idx):
+    name, xs, ws, kw, _ = GRAD_CASES[idx]
     fn = getattr(CF, name)
-    x = crandn(*xs, requires_grad=True)
-    w = crandn(*ws, requires_grad=True)
-    cout = ws[1] if name.startswith("conv_transpose") else ws[0]
-    b = crandn(cout, requires_grad=True)
-    assert gradgradcheck(lambda *a: fn(*a, **kw), (x, w, b))
+    xs, ws = (1, 1) + xs[2:], (1, 1) + ws[2:]  # one channel in and out: keep the double backward cheap
+    assert gradgradcheck(lambda *a: fn(*a, **kw), _inputs(name, xs, ws, kw, True), fast_mode=True)
 
 
 MODULE_GRAD_CASES = [
@@ -388,7 +404,7 @@ def test_module_gradcheck(cls, args, kw, xs):
     x = crandn(*xs, requires_grad=True)
     w = m.weight.detach().clone().requires_grad_(True)
     b = crandn(*m.bias.shape, requires_grad=True)
-    assert gradcheck(lambda x, w, b: functional_call(m, {"weight": w, "bias": b}, (x,)), (x, w, b))
+    assert gradcheck(lambda x, w, b: functional_call(m, {"weight": w, "bias": b}, (x,)), (x, w, b), fast_mode=True)
 
 
 def _layout_variants(nd, shape):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import itertools
-import math
 import warnings
 
 import numpy as np
@@ -382,25 +381,27 @@ def test_gradcheck_avg_pools():
     x1 = crandn(1, 2, 7, requires_grad=True)
     assert gradcheck(lambda t: CF.avg_pool1d(t, 3, 2, 1, True, False), (x1,))
     assert gradcheck(ComplexAvgPool1d(2), (x1,))
-    x2 = crandn(1, 2, 5, 6, requires_grad=True)
+    x2 = crandn(1, 1, 5, 6, requires_grad=True)
     assert gradcheck(lambda t: CF.avg_pool2d(t, 3, 2, 1, True, False), (x2,))
     assert gradcheck(ComplexAvgPool2d((2, 3), 1), (x2,))
-    x3 = crandn(1, 2, 3, 4, 4, requires_grad=True)
-    assert gradcheck(lambda t: CF.avg_pool3d(t, 2, 1, 1), (x3,))
-    assert gradcheck(ComplexAvgPool3d(2), (x3,))
     assert gradcheck(ComplexAdaptiveAvgPool2d((2, 4)), (x2,))
     assert gradcheck(lambda t: CF.adaptive_avg_pool2d(t, 3), (x2,))
+    x3 = crandn(1, 1, 3, 3, 4, requires_grad=True)
+    assert gradcheck(lambda t: CF.avg_pool3d(t, 2, 1, 1), (x3,))
+    assert gradcheck(ComplexAvgPool3d(2), (x3,))
 
 
 def test_gradcheck_max_pool2d():
-    x = crandn(3, 4, 5, 5, requires_grad=True)
+    x = crandn(1, 2, 5, 5, requires_grad=True)
     assert gradcheck(lambda t: CF.max_pool2d(t, 3, 2, 1), (x,))
     assert gradcheck(ComplexMaxPool2d(2, stride=1, dilation=2), (x,))
     assert gradcheck(lambda t: ComplexMaxPool2d(2, return_indices=True, ceil_mode=True)(t)[0], (x,))
+    xb = crandn(3, 4, 4, 4, requires_grad=True)  # N * C > 1
+    assert gradcheck(lambda t: CF.max_pool2d(t, 2), (xb,), fast_mode=True)
 
 
 def test_gradcheck_spectral_pool2d():
-    x = crandn(2, 2, 6, 5, requires_grad=True)
+    x = crandn(1, 2, 6, 5, requires_grad=True)
     assert gradcheck(lambda t: CF.spectral_pool2d(t, (3, 4)), (x,))
     assert gradcheck(SpectralPool2d(3), (x,))
 

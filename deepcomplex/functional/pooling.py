@@ -78,6 +78,8 @@ def spectral_pool2d(input: torch.Tensor, output_size: _Size) -> torch.Tensor:
     H, W = input.shape[-2:]
     if not (1 <= h <= H and 1 <= w <= W):
         raise ValueError(f"spectral_pool2d: output_size must be between 1 and the input size {(H, W)}, got {(h, w)}")
+    if input.numel() == 0:  # MKL's FFT rejects empty batches
+        return input.new_zeros(*input.shape[:-2], h, w)
     spec = torch.fft.fft2(input, norm="forward")
     spec = spec.index_select(-2, _kept_frequencies(H, h, input.device))
     spec = spec.index_select(-1, _kept_frequencies(W, w, input.device))
