@@ -319,6 +319,17 @@ def test_module_conv_transpose_output_size(nd, dtype):
         m(x, output_size=[s - 1 for s in smallest])
 
 
+@pytest.mark.parametrize("nd", [1, 2, 3])
+def test_module_conv_transpose_output_size_wrong_length(nd):
+    """torch.nn.ConvTransposeNd accepts output_size of nd or nd + 2 elements only, and raises ValueError otherwise."""
+    m = CONVT_MOD[nd](3, 4, 3, stride=2, padding=1)
+    x = crandn(2, 3, *SPATIAL_T[nd], dtype=torch.complex64)
+    size = [(s - 1) * 2 - 2 + 3 for s in SPATIAL_T[nd]]
+    for bad in ([2] + size, [7, 2, 4] + size, size[1:]):
+        with pytest.raises(ValueError):
+            m(x, output_size=bad)
+
+
 @pytest.mark.parametrize("transposed", [False, True])
 def test_cross_check_against_torch_complex_conv(transposed):
     """Independent second opinion: torch's own complex convolution (CPU supports complex conv)."""
@@ -453,6 +464,29 @@ def test_backward_independent_of_input_layout(nd, transposed, layout):
         opad = tuple((s - 1) % 2 for s in shape[2:])
         ref = CONVT_FN[nd](g, m.weight.detach(), stride=2, padding=1, output_padding=opad).conj()
         assert torch.allclose(results[0][1], ref, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("which", ["input", "weight", "bias", "weight+bias"])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_backward_with_partial_requires_grad(which, transposed):
+    """Only some of input/weight/bias require grad (frozen layer, first layer): the grads that exist are unchanged."""
+    fn = CF.conv_transpose2d if transposed else CF.conv2d
+    kw = dict(stride=2, padding=1, output_padding=1) if transposed else dict(stride=2, padding=1)
+    x, w, b = crandn(2, 3, 4, 5), crandn(3, 4, 3, 3), crandn(4) if transposed else crandn(3)
+    if not transposed:
+        w = crandn(3, 3, 3, 3)
+    g = crandn(*fn(x, w, b, **kw).shape)
+    full = [t.clone().requires_grad_(True) for t in (x, w, b)]
+    (fn(*full, **kw) * g).real.sum().backward()
+    part = [t.clone().requires_grad_(name in which) for name, t in zip(("input", "weight", "bias"), (x, w, b))]
+    out = fn(*part, **kw)
+    assert out.requires_grad
+    (out * g).real.sum().backward()
+    for name, p, f in zip(("input", "weight", "bias"), part, full):
+        if name in which:
+            assert torch.allclose(p.grad, f.grad, rtol=0, atol=1e-10)
+        else:
+            assert p.grad is None
 
 
 def test_backward_with_noncontiguous_grad_output():

@@ -155,18 +155,19 @@ class _ComplexConvTransposeNd(_ComplexConvNd):
         if output_size is None:
             return self.output_padding
         nd = self._nd
-        output_size = list(output_size)[-nd:]
-        if len(output_size) != nd:
+        output_size = list(output_size)
+        if len(output_size) not in (nd, nd + 2):
             raise ValueError(f"{type(self).__name__}: output_size must have {nd} or {nd + 2} elements, got {len(output_size)}")
+        output_size = output_size[-nd:]
         pads = []
         for d in range(nd):
             size_in = input.shape[input.dim() - nd + d]
             smallest = ((size_in - 1) * self.stride[d] - 2 * self.padding[d]
                         + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
             extra = output_size[d] - smallest
-            if not 0 <= extra < max(self.stride[d], self.dilation[d]):
+            if not 0 <= extra < self.stride[d]:  # the range torch.nn.ConvTransposeNd accepts
                 raise ValueError(f"{type(self).__name__}: requested an output size of {output_size}, but valid sizes "
-                                 f"range from {smallest} to {smallest + max(self.stride[d], self.dilation[d]) - 1} in dim {d}")
+                                 f"range from {smallest} to {smallest + self.stride[d] - 1} in dim {d}")
             pads.append(extra)
         return tuple(pads)
 

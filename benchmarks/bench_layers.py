@@ -1,0 +1,395 @@
+"""Forward + backward timing of deepcomplex layers against native torch complex ops and real layers of the same size.
+
+    python benchmarks/bench_layers.py [--repeats N] [--warmup N] [--threads N] [--quick] [--out PATH]
+
+Every timed call is one forward and one backward, ``y = layer(x); y.backward(g)``, with ``x`` (and all parameters)
+requiring grad and ``g`` a fixed random gradient of the output's shape and dtype; gradients are cleared outside the
+timed region. Within each repeat the contenders of a layer run round-robin (the starting contender rotates from
+repeat to repeat), after a warm-up, so drifting machine load hits them alike. Reported: median and IQR per contender.
+
+Contenders per layer:
+  ours    deepcomplex.nn layer on an NCHW-contiguous complex input (the layout a user hands in; the layer converts it)
+  ours-cl the same layer on a channels-last complex input with a channels-last output gradient (the steady state inside a
+          network, since deepcomplex convolutions return channels-last outputs); convolutions and average pooling only
+  native  torch's own complex op with the same weights (F.conv*d / F.linear on complex tensors), where torch has one
+  real    a real layer with the same channel counts on a real input of the same shape (for element-wise ops and
+          pooling: the real op on the real tensor with the same number of scalars, i.e. 2x the complex element count)
+
+Columns: native/ours > 1 means ours is faster than torch's complex path; ours/real is the cost of going complex.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+try:
+    import deepcomplex.functional as CF  # noqa: F401  (public API; imported so a broken install fails early)
+    import deepcomplex.nn as cnn
+except ImportError:  # running from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import deepcomplex.functional as CF  # noqa: F401
+    import deepcomplex.nn as cnn
+
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_layers.json"
+CDTYPE, RDTYPE = torch.complex64, torch.float32
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Timing machinery
+# ----------------------------------------------------------------------------------------------------------------------
+
+class Contender:
+    """One forward+backward closure: ``fn()`` returns the output; ``leaves`` get their .grad cleared before each call."""
+
+    def __init__(self, fn: Callable[[], torch.Tensor], leaves: list[torch.Tensor], grad: Optional[torch.Tensor] = None,
+                 grad_like: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> None:
+        self.fn, self.leaves = fn, [t for t in leaves if t is not None and t.requires_grad]
+        y = fn()
+        if grad is None:
+            grad = _randn_like(y)
+            if grad_like is not None:
+                grad = grad_like(grad)
+        if grad.shape != y.shape or grad.dtype != y.dtype:
+            raise ValueError(f"gradient of shape {tuple(grad.shape)}/{grad.dtype} for output {tuple(y.shape)}/{y.dtype}")
+        self.grad = grad
+        self.samples: list[float] = []
+
+    def clear(self) -> None:
+        for t in self.leaves:
+            t.grad = None
+
+    def step(self) -> None:
+        self.fn().backward(self.grad)
+
+    def timed(self) -> float:
+        self.clear()
+        t0 = time.perf_counter()
+        self.step()
+        return time.perf_counter() - t0
+
+
+def _randn_like(y: torch.Tensor) -> torch.Tensor:
+    g = torch.Generator().manual_seed(1)
+    if y.is_complex():
+        r = torch.randn((*y.shape, 2), generator=g, dtype=y.real.dtype)
+        return torch.view_as_complex(r).contiguous()
+    return torch.randn(y.shape, generator=g, dtype=y.dtype)
+
+
+def run_interleaved(contenders: dict[str, Contender], repeats: int, warmup: int) -> None:
+    names = list(contenders)
+    for _ in range(warmup):
+        for n in names:
+            contenders[n].clear()
+            contenders[n].step()
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for r in range(repeats):
+            k = r % len(names)
+            for n in names[k:] + names[:k]:  # round-robin, rotating the starting contender
+                contenders[n].samples.append(contenders[n].timed())
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def summary(samples: list[float]) -> dict:
+    ms = sorted(s * 1e3 for s in samples)
+    if len(ms) >= 2:
+        q1, _, q3 = statistics.quantiles(ms, n=4, method="inclusive")
+    else:
+        q1 = q3 = ms[0]
+    return {"median_ms": statistics.median(ms), "iqr_ms": q3 - q1, "q1_ms": q1, "q3_ms": q3,
+            "min_ms": ms[0], "n": len(ms)}
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Inputs
+# ----------------------------------------------------------------------------------------------------------------------
+
+def crandn(*shape: int, seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    return torch.view_as_complex(torch.randn(*shape, 2, generator=g, dtype=RDTYPE)).contiguous()
+
+
+def rrandn(*shape: int, seed: int = 0) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=RDTYPE)
+
+
+def channels_last(x: torch.Tensor) -> torch.Tensor:
+    """Dimension 1 innermost in memory (torch.channels_last / channels_last_3d for 4-D / 5-D), any rank >= 3."""
+    return x.movedim(1, -1).contiguous().movedim(-1, 1)
+
+
+def leaf(x: torch.Tensor) -> torch.Tensor:
+    return x.detach().clone(memory_format=torch.preserve_format).requires_grad_(True)
+
+
+def _check_same(name: str, a: torch.Tensor, b: torch.Tensor) -> None:
+    """Make sure the contenders compute the same thing before timing them."""
+    err = (a - b).abs().max().item()
+    scale = max(1.0, b.abs().max().item())
+    if not err <= 1e-3 * scale:
+        raise RuntimeError(f"{name}: ours and native disagree (max abs error {err:.3e})")
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Benchmark groups: each returns (rows metadata, contenders)
+# ----------------------------------------------------------------------------------------------------------------------
+
+def conv_group(nd: int, batch: int, cin: int, cout: int, size: int, k: int, padding: int):
+    ours_cls = {1: cnn.ComplexConv1d, 2: cnn.ComplexConv2d, 3: cnn.ComplexConv3d}[nd]
+    real_cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[nd]
+    native_fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
+    spatial = (size,) * nd
+    torch.manual_seed(0)
+    layer = ours_cls(cin, cout, k, padding=padding)
+    with torch.no_grad():
+        layer.bias.normal_()  # a non-zero bias so the bias path is exercised like the others'
+    real = real_cls(cin, cout, k, padding=padding)
+    w = leaf(layer.weight)
+    b = leaf(layer.bias)
+    x = crandn(batch, cin, *spatial, seed=1)
+    x_nchw, x_cl, x_nat = leaf(x), leaf(channels_last(x)), leaf(x)
+    x_real = leaf(rrandn(batch, cin, *spatial, seed=2))
+    with torch.no_grad():
+        _check_same(ours_cls.__name__, layer(x), native_fn(x, w, b, padding=padding))
+    c = {
+        "ours": Contender(lambda: layer(x_nchw), [x_nchw, *layer.parameters()]),
+        "ours-cl": Contender(lambda: layer(x_cl), [x_cl, *layer.parameters()], grad_like=channels_last),
+        "native": Contender(lambda: native_fn(x_nat, w, b, padding=padding), [x_nat, w, b]),
+        "real": Contender(lambda: real(x_real), [x_real, *real.parameters()]),
+    }
+    name = ours_cls.__name__
+    shape = f"N={batch} {cin}->{cout} {'x'.join(map(str, spatial))} k{k}"
+    rows = [
+        {"layer": name, "variant": "NCHW input", "shape": shape, "ours": "ours", "native": "native", "real": "real"},
+        {"layer": name, "variant": "channels-last input", "shape": shape, "ours": "ours-cl", "native": "native",
+         "real": "real"},
+    ]
+    return rows, c
+
+
+def linear_group(batch: int, fin: int, fout: int):
+    torch.manual_seed(0)
+    layer = cnn.ComplexLinear(fin, fout)
+    with torch.no_grad():
+        layer.bias.normal_()
+    real = nn.Linear(fin, fout)
+    w, b = leaf(layer.weight), leaf(layer.bias)
+    x = crandn(batch, fin, seed=1)
+    x_ours, x_nat = leaf(x), leaf(x)
+    x_real = leaf(rrandn(batch, fin, seed=2))
+    with torch.no_grad():
+        _check_same("ComplexLinear", layer(x), F.linear(x, w, b))
+    c = {
+        "ours": Contender(lambda: layer(x_ours), [x_ours, *layer.parameters()]),
+        "native": Contender(lambda: F.linear(x_nat, w, b), [x_nat, w, b]),
+        "real": Contender(lambda: real(x_real), [x_real, *real.parameters()]),
+    }
+    rows = [{"layer": "ComplexLinear", "variant": "", "shape": f"N={batch} {fin}->{fout}", "ours": "ours",
+             "native": "native", "real": "real"}]
+    return rows, c
+
+
+def activation_group(shape: tuple[int, ...]):
+    torch.manual_seed(0)
+    x = crandn(*shape, seed=1)
+    layers = {
+        "CReLU": cnn.CReLU(),
+        "ModReLU": cnn.ModReLU(shape[1], init=-0.5),
+        "ZReLU": cnn.ZReLU(),
+        "CardioidReLU": cnn.CardioidReLU(),
+    }
+    c, rows = {}, []
+    for name, layer in layers.items():
+        xi = leaf(x)
+        c[name] = Contender(lambda layer=layer, xi=xi: layer(xi), [xi, *layer.parameters()])
+        rows.append({"layer": name, "variant": "", "shape": "x".join(map(str, shape)), "ours": name, "native": None,
+                     "real": "real-relu"})
+    x_real = leaf(torch.view_as_real(x).clone())  # same number of scalars as the complex tensor
+    c["real-relu"] = Contender(lambda: torch.relu(x_real), [x_real])
+    return rows, c
+
+
+def pool_group(shape: tuple[int, ...], k: int):
+    torch.manual_seed(0)
+    n, ch, h, w_ = shape
+    x = crandn(*shape, seed=1)
+    avg, mx = cnn.ComplexAvgPool2d(k), cnn.ComplexMaxPool2d(k)
+    xa, xa_cl, xm = leaf(x), leaf(channels_last(x)), leaf(x)
+    x_real = leaf(rrandn(n, 2 * ch, h, w_, seed=2))
+    x_real2 = leaf(x_real)
+    c = {
+        "avg": Contender(lambda: avg(xa), [xa]),
+        "avg-cl": Contender(lambda: avg(xa_cl), [xa_cl], grad_like=channels_last),
+        "real-avg": Contender(lambda: F.avg_pool2d(x_real, k), [x_real]),
+        "max": Contender(lambda: mx(xm), [xm]),
+        "real-max": Contender(lambda: F.max_pool2d(x_real2, k), [x_real2]),
+    }
+    s = "x".join(map(str, shape)) + f" k{k}"
+    rows = [
+        {"layer": "ComplexAvgPool2d", "variant": "NCHW input", "shape": s, "ours": "avg", "native": None,
+         "real": "real-avg"},
+        {"layer": "ComplexAvgPool2d", "variant": "channels-last input", "shape": s, "ours": "avg-cl", "native": None,
+         "real": "real-avg"},
+        {"layer": "ComplexMaxPool2d", "variant": "NCHW input", "shape": s, "ours": "max", "native": None,
+         "real": "real-max"},
+    ]
+    return rows, c
+
+
+def groups(quick: bool):
+    if quick:
+        return [
+            ("conv2d", lambda: conv_group(2, 2, 2, 4, 8, 3, 1)),
+            ("conv1d", lambda: conv_group(1, 2, 2, 4, 16, 3, 1)),
+            ("conv3d", lambda: conv_group(3, 1, 2, 2, 4, 3, 1)),
+            ("linear", lambda: linear_group(4, 8, 8)),
+            ("activations", lambda: activation_group((2, 4, 4, 4))),
+            ("pooling", lambda: pool_group((2, 4, 4, 4), 2)),
+        ]
+    return [
+        ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
+        ("conv1d", lambda: conv_group(1, 64, 16, 32, 1024, 3, 1)),
+        ("conv3d", lambda: conv_group(3, 8, 8, 16, 16, 3, 1)),
+        ("linear", lambda: linear_group(256, 512, 512)),
+        ("activations", lambda: activation_group((64, 32, 32, 32))),
+        ("pooling", lambda: pool_group((64, 32, 32, 32), 2)),
+    ]
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Reporting
+# ----------------------------------------------------------------------------------------------------------------------
+
+def machine_info(threads: int) -> dict:
+    return {
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": threads,
+        "torch_interop_threads": torch.get_num_interop_threads(),
+        "mkldnn": torch.backends.mkldnn.is_available(),
+        "load_average_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _fmt(v: Optional[float], spec: str = "8.2f") -> str:
+    return format(v, spec) if v is not None else " " * (int(spec.split(".")[0]) - 1) + "-"
+
+
+def format_table(rows: list[dict]) -> str:
+    head = (f"{'layer':<40} {'ours ms':>8} {'±IQR':>6} {'native ms':>9} {'real ms':>8} {'native/ours':>11} "
+            f"{'ours/real':>9}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        name = r["layer"] + (f" [{r['variant']}]" if r["variant"] else "")
+        lines.append(
+            f"{name:<40} {r['ours_ms']:8.2f} {r['ours_iqr_ms']:6.2f} {_fmt(r['native_ms'], '9.2f')} "
+            f"{_fmt(r['real_ms'])} {_fmt(r['native_over_ours'], '11.2f')} {_fmt(r['ours_over_real'], '9.2f')}")
+    return "\n".join(lines)
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeats", type=int, default=None, help="timed calls per contender (default 15, --quick 3)")
+    p.add_argument("--warmup", type=int, default=None, help="untimed calls per contender first (default 3, --quick 1)")
+    p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
+    p.add_argument("--quick", action="store_true", help="tiny shapes and few repeats (smoke test)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
+    a = p.parse_args(argv)
+    a.repeats = a.repeats if a.repeats is not None else (3 if a.quick else 15)
+    a.warmup = a.warmup if a.warmup is not None else (1 if a.quick else 3)
+    if a.repeats < 1 or a.warmup < 0 or a.threads < 1:
+        p.error("--repeats and --threads must be >= 1, --warmup >= 0")
+    return a
+
+
+def main(argv: Optional[list[str]] = None) -> dict:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    info = machine_info(args.threads)  # load average taken before the run
+    busy = info["load_average_start"] and info["load_average_start"][0] > 0.5
+    if busy and not args.quick:
+        print(f"note: 1-min load average {info['load_average_start'][0]:.2f} before starting; other processes "
+              "compete for the CPU and inflate (interleaved, so mostly alike) timings", file=sys.stderr)
+    start = time.perf_counter()
+    rows, raw = [], {}
+    for gname, build in groups(args.quick):
+        meta, contenders = build()
+        run_interleaved(contenders, args.repeats, args.warmup)
+        stats = {n: summary(c.samples) for n, c in contenders.items()}
+        raw[gname] = {n: [s * 1e3 for s in c.samples] for n, c in contenders.items()}
+        for m in meta:
+            o = stats[m["ours"]]
+            nat = stats[m["native"]] if m["native"] else None
+            real = stats[m["real"]] if m["real"] else None
+            rows.append({
+                "layer": m["layer"], "variant": m["variant"], "shape": m["shape"], "group": gname,
+                "ours_ms": o["median_ms"], "ours_iqr_ms": o["iqr_ms"],
+                "native_ms": nat["median_ms"] if nat else None, "native_iqr_ms": nat["iqr_ms"] if nat else None,
+                "real_ms": real["median_ms"] if real else None, "real_iqr_ms": real["iqr_ms"] if real else None,
+                "native_over_ours": nat["median_ms"] / o["median_ms"] if nat else None,
+                "ours_over_real": o["median_ms"] / real["median_ms"] if real else None,
+                "contenders": {"ours": m["ours"], "native": m["native"], "real": m["real"]},
+            })
+        print(f"  {gname}: done ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
+    elapsed = time.perf_counter() - start
+    result = {
+        "benchmark": "deepcomplex layers, forward + backward, median over interleaved repeats",
+        "machine": info,
+        "config": {"repeats": args.repeats, "warmup": args.warmup, "threads": args.threads, "quick": args.quick,
+                   "dtype": str(CDTYPE), "real_dtype": str(RDTYPE)},
+        "elapsed_s": elapsed,
+        "load_average_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "rows": rows,
+        "raw_ms": raw,
+    }
+    print(f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, {platform.platform()}; "
+          f"forward+backward, median of {args.repeats} interleaved repeats (IQR = spread of ours)")
+    print(format_table(rows))
+    bad = [r["layer"] for r in rows for k in ("ours_ms", "native_ms", "real_ms")
+           if r[k] is not None and not (math.isfinite(r[k]) and r[k] > 0)]
+    if bad:
+        print(f"warning: non-positive or non-finite times in {bad}", file=sys.stderr)
+    write_json_atomic(args.out, result)
+    print(f"wrote {args.out} ({elapsed:.1f} s)")
+    return result
+
+
+if __name__ == "__main__":
+    main()

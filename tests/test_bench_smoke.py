@@ -1,0 +1,75 @@
+"""Smoke test of benchmarks/bench_layers.py: --quick runs end to end and writes a complete, sane JSON report."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import torch
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_layers.py"
+
+EXPECTED_ROWS = {
+    ("ComplexConv2d", "NCHW input"), ("ComplexConv2d", "channels-last input"),
+    ("ComplexConv1d", "NCHW input"), ("ComplexConv1d", "channels-last input"),
+    ("ComplexConv3d", "NCHW input"), ("ComplexConv3d", "channels-last input"),
+    ("ComplexLinear", ""),
+    ("CReLU", ""), ("ModReLU", ""), ("ZReLU", ""), ("CardioidReLU", ""),
+    ("ComplexAvgPool2d", "NCHW input"), ("ComplexAvgPool2d", "channels-last input"),
+    ("ComplexMaxPool2d", "NCHW input"),
+}
+HAS_NATIVE = {"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear"}
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_layers", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _positive_finite(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+
+
+def test_bench_quick_writes_json(tmp_path, capsys):
+    bench = _load()
+    threads = torch.get_num_threads()
+    out = tmp_path / "nested" / "bench.json"
+    try:
+        returned = bench.main(["--quick", "--repeats", "3", "--threads", "1", "--out", str(out)])
+    finally:
+        torch.set_num_threads(threads)  # main() sets the thread count; leave the session as it was
+
+    assert out.is_file()
+    assert not [p for p in out.parent.iterdir() if p != out], "temporary files left next to the report"
+    data = json.loads(out.read_text())
+    assert data["rows"] == json.loads(json.dumps(returned["rows"]))
+
+    machine = data["machine"]
+    assert machine["torch"] == torch.__version__
+    assert machine["torch_threads"] == 1 and machine["cpu_count"] >= 1 and machine["platform"]
+    assert data["config"]["quick"] is True and data["config"]["repeats"] == 3
+
+    rows = {(r["layer"], r["variant"]): r for r in data["rows"]}
+    assert set(rows) == EXPECTED_ROWS
+    for key, r in rows.items():
+        assert _positive_finite(r["ours_ms"]), key
+        assert r["ours_iqr_ms"] >= 0, key
+        assert _positive_finite(r["real_ms"]), key
+        assert _positive_finite(r["ours_over_real"]), key
+        assert math.isclose(r["ours_over_real"], r["ours_ms"] / r["real_ms"], rel_tol=1e-9), key
+        if key[0] in HAS_NATIVE:
+            assert _positive_finite(r["native_ms"]), key
+            assert math.isclose(r["native_over_ours"], r["native_ms"] / r["ours_ms"], rel_tol=1e-9), key
+        else:
+            assert r["native_ms"] is None and r["native_over_ours"] is None, key
+
+    # Every contender was timed `repeats` times.
+    for group, contenders in data["raw_ms"].items():
+        for name, samples in contenders.items():
+            assert len(samples) == 3 and all(_positive_finite(s) for s in samples), (group, name)
+
+    printed = capsys.readouterr().out
+    assert "native/ours" in printed and "ComplexConv2d [NCHW input]" in printed and "CardioidReLU" in printed
