@@ -63,7 +63,8 @@ class _ComplexBatchNorm(KindPreservingModule):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
-        check_complex(name, input, self.bias.dtype if self.affine else None)
+        state = self.bias if self.affine else self.running_mean
+        check_complex(name, input, None if state is None else state.dtype)
         check_rank(name, input, self._ranks)
         check_channels(name, input.shape[1], self.num_features, "channels (dimension 1)")
         if self.training and self.track_running_stats:
