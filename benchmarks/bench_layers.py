@@ -326,13 +326,13 @@ def write_json_atomic(path: Path, data: dict) -> None:
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeats", type=int, default=None, help="timed calls per contender (default 15, --quick 3)")
+    p.add_argument("--repeats", type=int, default=None, help="timed calls per contender (default 30, --quick 3)")
     p.add_argument("--warmup", type=int, default=None, help="untimed calls per contender first (default 3, --quick 1)")
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     p.add_argument("--quick", action="store_true", help="tiny shapes and few repeats (smoke test)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     a = p.parse_args(argv)
-    a.repeats = a.repeats if a.repeats is not None else (3 if a.quick else 15)
+    a.repeats = a.repeats if a.repeats is not None else (3 if a.quick else 30)
     a.warmup = a.warmup if a.warmup is not None else (1 if a.quick else 3)
     if a.repeats < 1 or a.warmup < 0 or a.threads < 1:
         p.error("--repeats and --threads must be >= 1, --warmup >= 0")

@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Union
 
 import torch
 
-from .._layout import as_complex
+from .._layout import as_complex, complex_to_interleaved, interleaved_to_complex
 from .._validation import check_channels, check_complex
 
 
@@ -50,6 +50,85 @@ def _gamma_times(w, weight, shape):
     return grr * wrr + gri * wri, grr * wri + gri * wii, gri * wrr + gii * wri, gri * wri + gii * wii
 
 
+def _mixing_kernel(weight, mean, raw, count: int, eps: float, bias):
+    """Per-channel affine map y = M x + c equivalent to y = gamma W (x - mu) + beta, from raw moments.
+
+    mean is (2C,) interleaved [mu_r, mu_i, ...], raw (2C, 2, 1..) holds sum_n x_p x_q per channel. Returns the grouped
+    1x1 kernel M (2C, 2, 1..), its bias c (2C,) and the biased covariance entries (Vrr, Vri, Vii), each (C,).
+    """
+    c2 = mean.shape[0]
+    mu = mean.reshape(c2 // 2, 2)
+    r = raw.reshape(c2 // 2, 2, 2) / count
+    vrr = torch.clamp(r[:, 0, 0] - mu[:, 0] * mu[:, 0], min=0)
+    vii = torch.clamp(r[:, 1, 1] - mu[:, 1] * mu[:, 1], min=0)
+    vri = 0.5 * (r[:, 0, 1] + r[:, 1, 0]) - mu[:, 0] * mu[:, 1]
+    w = whitening_matrix(vrr, vri, vii, eps)
+    m = _gamma_times(w, weight, (-1,)) if weight is not None else (w[0], w[1], w[1], w[2])
+    mat = torch.stack(m, -1).reshape(-1, 2, 2)                      # [[m_rr, m_ri], [m_ir, m_ii]] per channel
+    shift = -(mat @ mu.unsqueeze(-1)).squeeze(-1)                   # c = beta - M mu
+    if bias is not None:
+        shift = shift + torch.view_as_real(bias)
+    return mat.reshape(c2, 2, *raw.shape[2:]), shift.reshape(c2), (vrr, vri, vii)
+
+
+def _grouped_1x1(nd: int):
+    return [1] * nd, [0] * nd, [1] * nd, False, [0] * nd
+
+
+class _WhiteningBatchNorm(torch.autograd.Function):
+    """Training-mode complex batch norm as grouped 1x1 convolutions on the interleaved real view.
+
+    Raw second moments sum_n x x^T per channel come from one weight-gradient pass of a grouped 1x1 convolution
+    (x against itself), the whitening-plus-affine map is one grouped 1x1 convolution with a bias, and the backward is
+    the closed form dx = M^T g + (D + D^T) x + d_mu / n, where D and d_mu are the gradients of the raw moments and
+    mean obtained by differentiating the small per-channel computation. This replaces some twenty elementwise passes
+    (and their autograd copies) with a few vectorised ones.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        xr = complex_to_interleaved(x)
+        c2, nd = xr.shape[1], xr.dim() - 2
+        count = xr.numel() // c2
+        mean = xr.mean([0] + list(range(2, xr.dim())))
+        probe = xr.new_empty(c2, 2, *[1] * nd)
+        raw = torch.ops.aten.convolution_backward(xr, xr, probe, None, *_grouped_1x1(nd), c2 // 2,
+                                                  [False, True, False])[1]
+        mat, shift, cov = _mixing_kernel(weight, mean, raw, count, eps, bias)
+        out = torch.convolution(xr, mat, shift, *_grouped_1x1(nd), c2 // 2)
+        ctx.save_for_backward(x, weight, bias, mean, raw)
+        ctx.eps, ctx.count = eps, count
+        stats = (mean.reshape(-1, 2), torch.stack(cov, -1))
+        ctx.mark_non_differentiable(*stats)
+        return (interleaved_to_complex(out),) + stats
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out, _grad_mean, _grad_cov):
+        x, weight, bias, mean, raw = ctx.saved_tensors
+        xr = complex_to_interleaved(x)
+        c2, nd = xr.shape[1], xr.dim() - 2
+        with torch.enable_grad():
+            leaves = [t.detach().requires_grad_() if t is not None else None for t in (weight, bias, mean, raw)]
+            mat, shift, _ = _mixing_kernel(leaves[0], leaves[2], leaves[3], ctx.count, ctx.eps, leaves[1])
+        g = complex_to_interleaved(grad_out)
+        # separate passes: mkldnn's fused grouped-conv backward was slower than these on this CPU
+        gmat = torch.ops.aten.convolution_backward(g, xr, mat.detach(), None, *_grouped_1x1(nd), c2 // 2,
+                                                   [False, True, False])[1]
+        gshift = g.sum([0] + list(range(2, g.dim())))
+        wanted = [t for t in leaves if t is not None]
+        grads = torch.autograd.grad((mat, shift), wanted, (gmat, gshift), allow_unused=True)
+        by_leaf = dict(zip(map(id, wanted), grads))
+        gweight, gbias, gmean, graw = (by_leaf.get(id(t)) if t is not None else None for t in leaves)
+        # dx = M^T g + (D + D^T) x + d_mu / n: d/dx of sum_n x x^T is (D + D^T) x, d/dx of the mean is d_mu / n
+        mat_t = mat.detach().reshape(c2 // 2, 2, 2).transpose(1, 2).reshape(mat.shape)
+        d = graw.reshape(c2 // 2, 2, 2)
+        sym = (d + d.transpose(1, 2)).reshape(mat.shape)
+        gx = torch.convolution(g, mat_t, gmean / ctx.count, *_grouped_1x1(nd), c2 // 2)
+        gx.add_(torch.convolution(xr, sym, None, *_grouped_1x1(nd), c2 // 2))
+        return interleaved_to_complex(gx), gweight, gbias, None
+
+
 def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor], running_covar: Optional[torch.Tensor],
                        weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
                        training: bool = False, momentum: Optional[float] = 0.1, eps: float = 1e-4,
@@ -82,7 +161,11 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
         if training and count == 1:
             raise ValueError(f"complex_batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        mean, xc, vrr, vri, vii = _stats(xr, dims)
+        if training and input.dim() > 2:
+            out, mean, cov = _WhiteningBatchNorm.apply(input, weight, bias, eps)
+            vrr, vri, vii = cov.unbind(-1)
+        else:
+            mean, xc, vrr, vri, vii = _stats(xr, dims)
         if training and running_mean is not None:
             factor = momentum if momentum is not None else 1.0 / num_batches_tracked.clamp(min=1).to(vrr.dtype)
             unbias = count / max(count - 1, 1)
@@ -91,6 +174,8 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
                 rm.mul_(1 - factor).add_(mean.reshape(channels, 2) * factor)
                 cov = torch.stack([vrr, vri, vii], -1).reshape(channels, 3) * unbias
                 running_covar.mul_(1 - factor).add_(cov * factor)
+        if training and input.dim() > 2:
+            return out
     else:
         xc = xr - torch.view_as_real(running_mean).reshape(shape + [2])
         vrr, vri, vii = (running_covar[:, k].reshape(shape) for k in range(3))
