@@ -70,3 +70,53 @@ def as_complex(t: torch.Tensor) -> torch.Tensor:
     if t.stride(-1) != 1 or any(s % 2 for s, n in zip(t.stride()[:-1], t.shape[:-1]) if n > 1) or t.storage_offset() % 2:
         t = t.contiguous()
     return torch.view_as_complex(t)
+
+
+class _InterleavedOp(torch.autograd.Function):
+    """A real per-channel op applied to the interleaved view, with a backward that keeps the gradient's layout.
+
+    torch's own backward of view_as_real/view_as_complex calls .contiguous(), which copies channels-last
+    gradients (and then the next layer copies them back); here the real op's backward runs on the interleaved
+    view of the incoming gradient directly.
+    """
+
+    @staticmethod
+    def forward(ctx, x, fn):
+        xr = complex_to_interleaved(x).detach().requires_grad_()
+        with torch.enable_grad():
+            yr = fn(xr)
+        ctx.graph = (xr, yr)
+        return interleaved_to_complex(yr.detach())
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        xr, yr = ctx.graph  # kept, with the inner graph, while the outer one lives (backward may run again)
+        (gx,) = torch.autograd.grad(yr, xr, complex_to_interleaved(grad), retain_graph=True)
+        return interleaved_to_complex(gx), None
+
+
+def apply_interleaved(x: torch.Tensor, fn) -> torch.Tensor:
+    """fn, a real op acting on each channel alike, applied to Re and Im of a complex (N, C, *S) tensor at once."""
+    if torch.compiler.is_compiling() or not (x.requires_grad and torch.is_grad_enabled()):
+        return interleaved_to_complex(fn(complex_to_interleaved(x)))
+    return _InterleavedOp.apply(x, fn)
+
+
+class _RealMask(torch.autograd.Function):
+    """z -> z * mask for a real mask on the real view (..., 2); forward and backward keep the memory layout."""
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        ctx.save_for_backward(mask)
+        return as_complex(torch.view_as_real(x) * mask)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return as_complex(torch.view_as_real(grad) * mask), None
+
+
+def apply_real_mask(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """x with its real view multiplied by ``mask`` (broadcast against (..., 2)), e.g. CReLU and zReLU."""
+    return _RealMask.apply(x, mask)

@@ -2,7 +2,8 @@
 
 Both give Var(Re W) = Var(Im W) = sigma^2, i.e. Var(W) = E|W|^2 = 2 sigma^2, with
 sigma^2 = 1 / fan_in ("he") or 1 / (fan_in + fan_out) ("glorot"); fans count complex channels times kernel size.
-Native torch init applied to a complex tensor draws Re and Im each with the real variance, doubling Var(W); these don't.
+Native torch init applied to a complex tensor instead draws Re and Im each with the real layer's variance (so E|W|^2
+is twice the real layer's, and for ConvTranspose the fans are torch's real ones); these follow the paper's criteria.
 """
 from __future__ import annotations
 

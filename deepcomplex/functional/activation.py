@@ -3,30 +3,14 @@ from __future__ import annotations
 
 import torch
 
-from .._layout import as_complex
+from .._layout import apply_real_mask
 from .._validation import check_channels, check_complex
-
-
-class _CReLU(torch.autograd.Function):
-    # torch's own backward of view_as_complex/view_as_real makes the gradient contiguous, which copies every
-    # channels-last activation twice; this Function keeps the gradient in the layout it arrives in.
-    @staticmethod
-    def forward(ctx, x):
-        out = torch.view_as_complex(torch.relu(torch.view_as_real(x)))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        g = torch.view_as_real(grad) * (torch.view_as_real(out) > 0)
-        return as_complex(g)
 
 
 def crelu(input: torch.Tensor) -> torch.Tensor:
     """CReLU(z) = ReLU(Re z) + i ReLU(Im z) (Trabelsi et al., Eq. 5); keeps the memory layout of ``input``."""
     check_complex("crelu", input)
-    return _CReLU.apply(input)
+    return apply_real_mask(input, torch.view_as_real(input) > 0)
 
 
 def _channel_view(name: str, param: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
@@ -60,9 +44,7 @@ def modrelu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
 def zrelu(input: torch.Tensor) -> torch.Tensor:
     """zReLU(z) = z if arg z lies in [0, pi/2] (Re z >= 0 and Im z >= 0), else 0 (Guberman, 2016; Trabelsi et al., Eq. 6)."""
     check_complex("zrelu", input)
-    re = torch.view_as_real(input)
-    keep = (re >= 0).all(dim=-1, keepdim=True)
-    return as_complex(re * keep)
+    return apply_real_mask(input, (torch.view_as_real(input) >= 0).all(dim=-1, keepdim=True))
 
 
 def cardioid(input: torch.Tensor) -> torch.Tensor:

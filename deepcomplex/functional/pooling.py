@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
-from .._layout import complex_to_interleaved, interleaved_to_complex
+from .._layout import apply_interleaved
 from .._validation import check_complex, check_rank
 
 _Size = Union[int, Sequence[int]]
@@ -18,7 +18,7 @@ def _on_interleaved(name: str, nd: int, input: torch.Tensor, fn) -> torch.Tensor
     check_rank(name, input, (nd + 1, nd + 2), "(unbatched or batched)")
     unbatched = input.dim() == nd + 1
     x = input.unsqueeze(0) if unbatched else input
-    out = interleaved_to_complex(fn(complex_to_interleaved(x)))
+    out = apply_interleaved(x, fn)
     return out.squeeze(0) if unbatched else out
 
 

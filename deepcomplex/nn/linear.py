@@ -13,8 +13,9 @@ from ._utils import KindPreservingModule, complex_dtype
 class ComplexLinear(KindPreservingModule):
     """Complex affine map y = x W^T + b on (*, in_features) complex input; arguments as torch.nn.Linear.
 
-    Weights default to the paper's Rayleigh/He init (Var(W) = 2 / in_features, not the doubled variance torch's
-    default gives a complex Linear), biases to zero.
+    Weights default to the paper's Rayleigh/He init (Var(Re W) = Var(Im W) = 1 / in_features, E|W|^2 = 2 / in_features),
+    biases to zero. (torch's default init of a complex Linear draws Re and Im each with the real layer's variance,
+    so its E|W|^2 is twice the real layer's, with no complex criterion behind it.)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
