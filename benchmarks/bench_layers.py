@@ -255,6 +255,32 @@ def pool_group(shape: tuple[int, ...], k: int):
     return rows, c
 
 
+def norm_group(shape: tuple[int, ...]):
+    """ComplexBatchNorm2d (training) vs torch.nn.BatchNorm2d on 2C real channels of the same number of scalars."""
+    torch.manual_seed(0)
+    n, ch, h, w_ = shape
+    x = crandn(*shape, seed=1)
+    bn, naive, real = cnn.ComplexBatchNorm2d(ch), cnn.NaiveComplexBatchNorm2d(ch), nn.BatchNorm2d(2 * ch)
+    xb, xb_cl, xn = leaf(x), leaf(channels_last(x)), leaf(x)
+    x_real = leaf(rrandn(n, 2 * ch, h, w_, seed=2))
+    c = {
+        "bn": Contender(lambda: bn(xb), [xb, *bn.parameters()]),
+        "bn-cl": Contender(lambda: bn(xb_cl), [xb_cl, *bn.parameters()], grad_like=channels_last),
+        "naive": Contender(lambda: naive(xn), [xn, *naive.parameters()]),
+        "real-bn": Contender(lambda: real(x_real), [x_real, *real.parameters()]),
+    }
+    s = "x".join(map(str, shape))
+    rows = [
+        {"layer": "ComplexBatchNorm2d", "variant": "NCHW input", "shape": s, "ours": "bn", "native": None,
+         "real": "real-bn"},
+        {"layer": "ComplexBatchNorm2d", "variant": "channels-last input", "shape": s, "ours": "bn-cl", "native": None,
+         "real": "real-bn"},
+        {"layer": "NaiveComplexBatchNorm2d", "variant": "NCHW input", "shape": s, "ours": "naive", "native": None,
+         "real": "real-bn"},
+    ]
+    return rows, c
+
+
 def groups(quick: bool):
     if quick:
         return [
@@ -264,6 +290,7 @@ def groups(quick: bool):
             ("linear", lambda: linear_group(4, 8, 8)),
             ("activations", lambda: activation_group((2, 4, 4, 4))),
             ("pooling", lambda: pool_group((2, 4, 4, 4), 2)),
+            ("batchnorm", lambda: norm_group((2, 4, 4, 4))),
         ]
     return [
         ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
@@ -272,6 +299,7 @@ def groups(quick: bool):
         ("linear", lambda: linear_group(256, 512, 512)),
         ("activations", lambda: activation_group((64, 32, 32, 32))),
         ("pooling", lambda: pool_group((64, 32, 32, 32), 2)),
+        ("batchnorm", lambda: norm_group((64, 32, 32, 32))),
     ]
 
 

@@ -18,6 +18,8 @@ EXPECTED_ROWS = {
     ("CReLU", ""), ("ModReLU", ""), ("ZReLU", ""), ("CardioidReLU", ""),
     ("ComplexAvgPool2d", "NCHW input"), ("ComplexAvgPool2d", "channels-last input"),
     ("ComplexMaxPool2d", "NCHW input"),
+    ("ComplexBatchNorm2d", "NCHW input"), ("ComplexBatchNorm2d", "channels-last input"),
+    ("NaiveComplexBatchNorm2d", "NCHW input"),
 }
 HAS_NATIVE = {"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear"}
 
