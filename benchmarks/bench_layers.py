@@ -1,6 +1,6 @@
 """Forward + backward timing of deepcomplex layers against native torch complex ops and real layers of the same size.
 
-    python benchmarks/bench_layers.py [--repeats N] [--warmup N] [--threads N] [--quick] [--out PATH]
+    python benchmarks/bench_layers.py [--repeats N] [--warmup N] [--threads N] [--quick] [--only GROUPS] [--out PATH]
 
 Every timed call is one forward and one backward, ``y = layer(x); y.backward(g)``, with ``x`` (and all parameters)
 requiring grad and ``g`` a fixed random gradient of the output's shape and dtype; gradients are cleared outside the
@@ -359,6 +359,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     p.add_argument("--quick", action="store_true", help="tiny shapes and few repeats (smoke test)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
+    p.add_argument("--only", default=None,
+                   help="comma-separated groups to run: conv2d,conv1d,conv3d,linear,activations,pooling,batchnorm")
     a = p.parse_args(argv)
     a.repeats = a.repeats if a.repeats is not None else (3 if a.quick else 30)
     a.warmup = a.warmup if a.warmup is not None else (1 if a.quick else 3)
@@ -377,7 +379,14 @@ def main(argv: Optional[list[str]] = None) -> dict:
               "compete for the CPU and inflate (interleaved, so mostly alike) timings", file=sys.stderr)
     start = time.perf_counter()
     rows, raw = [], {}
-    for gname, build in groups(args.quick):
+    selected = groups(args.quick)
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {g for g, _ in selected}
+        if unknown:
+            raise SystemExit(f"unknown group(s) {sorted(unknown)}; choose from {[g for g, _ in selected]}")
+        selected = [(g, b) for g, b in selected if g in wanted]
+    for gname, build in selected:
         meta, contenders = build()
         run_interleaved(contenders, args.repeats, args.warmup)
         stats = {n: summary(c.samples) for n, c in contenders.items()}
