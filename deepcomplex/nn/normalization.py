@@ -16,6 +16,14 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
 
+def _reset_affine(weight, bias) -> None:
+    """gamma_rr = gamma_ii = 1/sqrt(2), gamma_ri = 0, beta = 0 (Trabelsi et al., Sec. 3.5); no-op without affine."""
+    if weight is not None:
+        with torch.no_grad():
+            weight.copy_(torch.tensor([_INV_SQRT2, 0.0, _INV_SQRT2], dtype=weight.dtype))
+            bias.zero_()
+
+
 def _real_dtype(name: str, dtype):
     return torch.float64 if complex_dtype(name, dtype) == torch.complex128 else torch.float32
 
@@ -56,10 +64,7 @@ class _ComplexBatchNorm(KindPreservingModule):
     def reset_parameters(self) -> None:
         """gamma_rr = gamma_ii = 1/sqrt(2), gamma_ri = 0, beta = 0 (Trabelsi et al., Sec. 3.5)."""
         self.reset_running_stats()
-        if self.affine:
-            with torch.no_grad():
-                self.weight.copy_(torch.tensor([_INV_SQRT2, 0.0, _INV_SQRT2], dtype=self.weight.dtype))
-                self.bias.zero_()
+        _reset_affine(self.weight, self.bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
@@ -121,10 +126,7 @@ class ComplexLayerNorm(KindPreservingModule):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            with torch.no_grad():
-                self.weight.copy_(torch.tensor([_INV_SQRT2, 0.0, _INV_SQRT2], dtype=self.weight.dtype))
-                self.bias.zero_()
+        _reset_affine(self.weight, self.bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
@@ -157,11 +159,8 @@ class ComplexGroupNorm(KindPreservingModule):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    reset_parameters = ComplexLayerNorm.reset_parameters
-
-    @property
-    def elementwise_affine(self) -> bool:
-        return self.affine
+    def reset_parameters(self) -> None:
+        _reset_affine(self.weight, self.bias)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
