@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 # The CPU build of torch 2.13.0 (a plain `pip install torch` would fetch a multi-GB CUDA build).
 TORCH  ?= torch==2.13.0
 
-.PHONY: install demo test bench clean
+.PHONY: install data demo test bench clean
 
 install: $(VENV)/.installed
 
@@ -14,6 +14,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[test,examples]"
 	touch $@
+
+# Fashion-MNIST from Debian's package (the IDX files land in /usr/share/datasets/fashion-mnist); needs root.
+data:
+	@test -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz || \
+		(apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)
 
 demo: install
 	$(PY) examples/train_digits.py

@@ -1,0 +1,6 @@
+"""deepcomplex.data: small, checked readers of the datasets the papers use (no torchvision)."""
+from .idx import DataFormatError, parse_idx, read_idx, write_idx
+from .mnist import DATASETS, SPLITS, load_part, load_split, resolve_dir
+
+__all__ = ["DataFormatError", "parse_idx", "read_idx", "write_idx", "DATASETS", "SPLITS", "load_part", "load_split",
+           "resolve_dir"]

@@ -1,0 +1,34 @@
+"""Model registry (timm-style): ``@register_model`` on a factory, then ``create_model(name, **kwargs)``."""
+from __future__ import annotations
+
+from typing import Callable
+
+from torch import nn
+
+_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+    """Register a model factory under its function name."""
+    if fn.__name__ in _REGISTRY:
+        raise ValueError(f"model {fn.__name__!r} is already registered")
+    _REGISTRY[fn.__name__] = fn
+    return fn
+
+
+def list_models() -> list[str]:
+    """Names of all registered models, sorted."""
+    return sorted(_REGISTRY)
+
+
+def create_model(name: str, **kwargs) -> nn.Module:
+    """Build a registered model; keyword arguments go to its factory."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
+    return _REGISTRY[name](**kwargs)
+
+
+def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
+    """Number of real parameters: a complex parameter counts as two reals (its real and imaginary parts)."""
+    return sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters()
+               if p.requires_grad or not trainable_only)

@@ -1,0 +1,69 @@
+"""Model registry, parameter counting (complex = 2 reals) and the real ResNet-18 baseline."""
+import pytest
+import torch
+from torch import nn
+
+import deepcomplex.nn as cnn
+from deepcomplex.models import count_parameters, create_model, list_models, register_model
+
+
+def _resnet18_count(in_channels: int, classes: int) -> int:
+    """ResNet-18 parameters from the layer formulas (conv k*k*cin*cout, BN 2*c, linear (in + 1) * out)."""
+    conv = lambda k, i, o: k * k * i * o  # noqa: E731
+    bn = lambda c: 2 * c  # noqa: E731
+    total = conv(7, in_channels, 64) + bn(64)
+    cin = 64
+    for planes in (64, 128, 256, 512):
+        for b in range(2):
+            total += conv(3, cin, planes) + bn(planes) + conv(3, planes, planes) + bn(planes)
+            if b == 0 and cin != planes:
+                total += conv(1, cin, planes) + bn(planes)
+            cin = planes
+    return total + (512 + 1) * classes
+
+
+def test_registry_lists_and_creates():
+    assert "resnet18" in list_models()
+    assert list_models() == sorted(list_models())
+    model = create_model("resnet18", num_classes=7)
+    assert model(torch.randn(2, 1, 28, 28)).shape == (2, 7)
+
+
+def test_unknown_and_duplicate_names():
+    with pytest.raises(ValueError, match="unknown model 'nope'.*resnet18"):
+        create_model("nope")
+
+    def resnet18():  # same name as a registered factory
+        return nn.Linear(1, 1)
+
+    with pytest.raises(ValueError, match="already registered"):
+        register_model(resnet18)
+
+
+def test_count_parameters_counts_complex_twice():
+    model = nn.Sequential(cnn.ComplexLinear(3, 4), nn.Linear(8, 2))
+    assert count_parameters(model) == 2 * (3 * 4 + 4) + (8 * 2 + 2)
+    model[1].weight.requires_grad_(False)
+    assert count_parameters(model, trainable_only=True) == 2 * (3 * 4 + 4) + 2
+
+
+@pytest.mark.parametrize("in_channels", [1, 3])
+def test_resnet18_parameter_count(in_channels):
+    model = create_model("resnet18", in_channels=in_channels)
+    assert count_parameters(model) == _resnet18_count(in_channels, 10)
+    assert count_parameters(create_model("resnet18")) == 11_175_370
+
+
+def test_resnet18_trains_a_step():
+    torch.manual_seed(0)
+    model = create_model("resnet18")
+    x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    losses = []
+    for _ in range(3):
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
