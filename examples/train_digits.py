@@ -1,39 +1,20 @@
-"""Train a small complex CNN on scikit-learn's 8x8 digits and print its test accuracy (the quick main job).
+"""Train the small complex CNN (complex_cnn_small) on scikit-learn's 8x8 digits and print its test accuracy.
 
     python examples/train_digits.py [--epochs 30] [--seed 0] [--out runs/digits]
 """
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import tempfile
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
 from tqdm import tqdm
 
 import deepcomplex
-import deepcomplex.nn as cnn
-
-
-class DigitsCNN(nn.Module):
-    """Complex conv -> CReLU -> complex conv -> CReLU -> avg pool -> complex linear -> [Re | Im] -> real linear."""
-
-    def __init__(self, width: int = 8, classes: int = 10) -> None:
-        super().__init__()
-        self.features = nn.Sequential(
-            cnn.ComplexConv2d(1, width, 3, padding=1), cnn.CReLU(),
-            cnn.ComplexConv2d(width, 2 * width, 3, padding=1), cnn.CReLU(),
-            cnn.ComplexAvgPool2d(2),
-        )
-        self.fc = nn.Sequential(cnn.ComplexLinear(2 * width * 16, 64), cnn.CReLU())
-        self.head = nn.Sequential(cnn.ComplexToReal("cat"), nn.Linear(128, classes))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = torch.complex(x, torch.zeros_like(x))  # a real image is the complex input with zero imaginary part
-        return self.head(self.fc(self.features(z).flatten(1)))
+from deepcomplex.models import count_parameters, create_model
+from deepcomplex.train.io import save_json
 
 
 def load_digits_split(seed: int):
@@ -47,14 +28,6 @@ def load_digits_split(seed: int):
     return x[idx_train], y[idx_train], x[idx_test], y[idx_test]
 
 
-def write_json_atomic(path: str, obj) -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(obj, f, indent=2)
-    os.replace(tmp, path)
-
-
 def main(argv=None) -> float:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=30)
@@ -66,10 +39,10 @@ def main(argv=None) -> float:
 
     torch.manual_seed(args.seed)
     xtr, ytr, xte, yte = load_digits_split(args.seed)
-    model = DigitsCNN()
+    model = create_model("complex_cnn_small")
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
-    n_params = sum(p.numel() * (2 if p.is_complex() else 1) for p in model.parameters())
+    n_params = count_parameters(model)
     print(f"deepcomplex {deepcomplex.__version__}: complex CNN, {n_params} real parameters, "
           f"{len(ytr)} train / {len(yte)} test images")
     gen = torch.Generator().manual_seed(args.seed)
@@ -91,7 +64,7 @@ def main(argv=None) -> float:
         acc = (model(xte).argmax(1) == yte).float().mean().item()
     seconds = time.time() - start
     print(f"test accuracy: {100 * acc:.2f}% ({seconds:.1f} s for {args.epochs} epochs)")
-    write_json_atomic(os.path.join(args.out, "result.json"), {
+    save_json(Path(args.out) / "result.json", {
         "task": "sklearn-digits", "test_accuracy": acc, "train_loss": total / len(ytr), "epochs": args.epochs,
         "seed": args.seed, "parameters": n_params, "seconds": seconds, "torch": torch.__version__,
         "deepcomplex": deepcomplex.__version__,

@@ -1,0 +1,4 @@
+"""deepcomplex.train: the one training loop shared by every experiment."""
+from .engine import TrainConfig, evaluate, evaluate_run, train
+
+__all__ = ["TrainConfig", "evaluate", "evaluate_run", "train"]

@@ -1,0 +1,191 @@
+"""One training loop for every model and dataset: seeded batches, per-epoch CSV, atomic checkpoints, exact resume."""
+from __future__ import annotations
+
+import dataclasses
+import platform
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .. import __version__
+from ..data import load_split
+from ..models import count_parameters, create_model
+from .io import load_checkpoint, save_checkpoint, save_csv, save_json
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; stored in its checkpoint and result."""
+    model: str = "resnet18"
+    dataset: str = "fashion-mnist"
+    split: str = "60k"
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 1
+    out: str = "runs/run"
+    data_dir: Optional[str] = None
+    limit_train: Optional[int] = None
+    limit_test: Optional[int] = None
+    eval_batch_size: int = 1000
+
+    # a resumed run must agree with its checkpoint on these
+    _RESUME_KEYS = ("model", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test")
+
+
+def load_data(cfg: TrainConfig):
+    """Train/test images as float (N, 1, H, W) in [0, 1] and int64 labels, optionally a seeded subset."""
+    xtr, ytr, xte, yte = load_split(cfg.dataset, cfg.split, cfg.data_dir)
+
+    def prep(x, y, limit, salt):
+        if limit is not None and limit < len(y):
+            idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.seed * 7919 + salt))[:limit]
+            x, y = x[idx], y[idx]
+        return x.unsqueeze(1).float().div_(255.0), y
+
+    return (*prep(xtr, ytr, cfg.limit_train, 1), *prep(xte, yte, cfg.limit_test, 2))
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) of ``model`` in eval mode."""
+    model.eval()
+    loss, correct = 0.0, 0
+    for i in range(0, len(y), batch_size):
+        logits = model(x[i:i + batch_size])
+        loss += nn.functional.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
+        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+    return loss / max(len(y), 1), correct / max(len(y), 1)
+
+
+def _epoch_order(cfg: TrainConfig, epoch: int, n: int) -> torch.Tensor:
+    """The batch order of an epoch depends only on (seed, epoch), so a resumed run sees the same batches."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed * 1_000_003 + epoch))
+
+
+def _git_commit() -> Optional[str]:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True,
+                             timeout=5)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def plot_curves(history: list[dict], path: Path) -> None:
+    """Loss and accuracy per epoch as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(epochs, [h["train_loss"] for h in history], "o-", label="train")
+    ax1.plot(epochs, [h["test_loss"] for h in history], "o-", label="test")
+    ax1.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
+    ax2.plot(epochs, [100 * h["train_acc"] for h in history], "o-", label="train")
+    ax2.plot(epochs, [100 * h["test_acc"] for h in history], "o-", label="test")
+    ax2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    tmp = path.with_name("." + path.name + ".tmp.png")
+    fig.savefig(tmp, dpi=100)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+    """Train ``cfg.model`` on ``cfg.dataset``; write metrics.csv, checkpoint.pt (each epoch), result.json, curves.png."""
+    out = Path(cfg.out)
+    ckpt_path = out / CHECKPOINT
+    if ckpt_path.exists() and not resume:
+        raise FileExistsError(f"{ckpt_path} exists: pass --resume to continue that run, or choose another --out")
+    torch.manual_seed(cfg.seed)
+    xtr, ytr, xte, yte = load_data(cfg)
+    model = create_model(cfg.model)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    history, start = [], 0
+    if resume:
+        state = load_checkpoint(ckpt_path)
+        saved = state["config"]
+        diff = {k: (saved.get(k), getattr(cfg, k)) for k in TrainConfig._RESUME_KEYS if saved.get(k) != getattr(cfg, k)}
+        if diff:
+            raise ValueError(f"--resume: the run in {out} was made with other settings (checkpoint, now): {diff}")
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        history, start = state["history"], state["epoch"] + 1
+    params = count_parameters(model)
+    n = len(ytr)
+    for epoch in range(start, cfg.epochs):
+        model.train()
+        order = _epoch_order(cfg, epoch, n)
+        tic = time.perf_counter()
+        total, correct = 0.0, 0
+        batches = range(0, n, cfg.batch_size)
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
+        for i in bar:
+            idx = order[i:i + cfg.batch_size]
+            logits = model(xtr[idx])
+            loss = nn.functional.cross_entropy(logits, ytr[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+            correct += (logits.argmax(1) == ytr[idx]).sum().item()
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+        seconds = time.perf_counter() - tic
+        test_loss, test_acc = evaluate(model, xte, yte, cfg.eval_batch_size)
+        history.append({"epoch": epoch + 1, "train_loss": total / n, "train_acc": correct / n, "test_loss": test_loss,
+                        "test_acc": test_acc, "seconds": seconds, "images_per_second": n / seconds})
+        if progress:
+            tqdm.write(f"epoch {epoch + 1}/{cfg.epochs}: train loss {total / n:.4f}, test loss {test_loss:.4f}, "
+                       f"test accuracy {100 * test_acc:.2f}% ({seconds:.1f} s)")
+        save_checkpoint(ckpt_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
+                                    "history": history, "rng": torch.get_rng_state(),
+                                    "config": dataclasses.asdict(cfg)})
+        save_csv(out / "metrics.csv", history)
+    if not history:
+        raise ValueError(f"nothing to train: epochs={cfg.epochs}")
+    last = history[-1]
+    result = {
+        "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split, "epochs": cfg.epochs,
+        "test_accuracy": last["test_acc"], "test_loss": last["test_loss"], "train_loss": last["train_loss"],
+        "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
+        "images_per_second": sum(h["images_per_second"] for h in history) / len(history),
+        "seed": cfg.seed, "torch": torch.__version__, "deepcomplex": __version__, "git_commit": _git_commit(),
+        "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
+        "config": dataclasses.asdict(cfg), "history": history,
+    }
+    save_json(out / "result.json", result)
+    plot_curves(history, out / "curves.png")
+    return result
+
+
+def evaluate_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None) -> dict:
+    """Re-evaluate a run directory or checkpoint file on its (or another) split's test set."""
+    p = Path(path)
+    state = load_checkpoint(p / CHECKPOINT if p.is_dir() else p)
+    cfg = TrainConfig(**state["config"])
+    if data_dir is not None:
+        cfg.data_dir = data_dir
+    if split is not None:
+        cfg.split = split
+    model = create_model(cfg.model)
+    model.load_state_dict(state["model"])
+    _, _, xte, yte = load_data(cfg)
+    loss, acc = evaluate(model, xte, yte, cfg.eval_batch_size)
+    return {"checkpoint": str(p), "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split,
+            "epoch": state["epoch"] + 1, "test_loss": loss, "test_accuracy": acc,
+            "test_images": len(yte), "parameters": count_parameters(model)}

@@ -1,0 +1,97 @@
+"""The training loop and the `deepcomplex` command on small generated IDX data: learning, files, exact resume, errors."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from deepcomplex.cli import main as cli
+from deepcomplex.data import write_idx
+from deepcomplex.train import TrainConfig, evaluate_run, train
+
+
+@pytest.fixture(scope="module")
+def idx_dir(tmp_path_factory):
+    """An MNIST-format directory whose classes are learnable: class k lights up a k-dependent horizontal band."""
+    d = tmp_path_factory.mktemp("idx")
+    rng = np.random.default_rng(0)
+    for part, n in (("train", 300), ("t10k", 100)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+        for i, k in enumerate(labels):
+            images[i, 2 * k + 4: 2 * k + 7, 4:24] = 255
+        write_idx(d / f"{part}-images-idx3-ubyte.gz", images)
+        write_idx(d / f"{part}-labels-idx1-ubyte", labels)
+    return d
+
+
+def _cfg(idx_dir, out, **kw):
+    base = dict(model="complex_cnn_small", dataset="mnist", data_dir=str(idx_dir), out=str(out), epochs=2,
+                batch_size=32, lr=3e-3, seed=3)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_train_learns_and_writes_files(idx_dir, tmp_path):
+    result = train(_cfg(idx_dir, tmp_path / "run", epochs=3), progress=False)
+    hist = result["history"]
+    assert hist[-1]["train_loss"] < hist[0]["train_loss"]
+    assert result["test_accuracy"] > 0.5  # chance is 0.1
+    for name in ("checkpoint.pt", "metrics.csv", "result.json", "curves.png"):
+        assert (tmp_path / "run" / name).stat().st_size > 0
+    saved = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert saved["test_accuracy"] == result["test_accuracy"] and saved["parameters"] == 36682
+    assert saved["seed"] == 3 and saved["torch"] == torch.__version__ and saved["seconds_per_epoch"] > 0
+    assert len((tmp_path / "run" / "metrics.csv").read_text().strip().splitlines()) == 1 + 3
+
+
+def test_resume_gives_the_same_weights_as_an_uninterrupted_run(idx_dir, tmp_path):
+    train(_cfg(idx_dir, tmp_path / "full", epochs=3), progress=False)
+    train(_cfg(idx_dir, tmp_path / "split", epochs=1), progress=False)
+    train(_cfg(idx_dir, tmp_path / "split", epochs=3), resume=True, progress=False)
+    full = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
+    resumed = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)
+    assert full["epoch"] == resumed["epoch"] == 2
+    for k, v in full["model"].items():
+        assert torch.equal(v, resumed["model"][k]), k
+    assert [h["test_acc"] for h in full["history"]] == [h["test_acc"] for h in resumed["history"]]
+
+
+def test_never_overwrites_a_run_and_checks_resume_settings(idx_dir, tmp_path):
+    train(_cfg(idx_dir, tmp_path / "run", epochs=1), progress=False)
+    with pytest.raises(FileExistsError, match="--resume"):
+        train(_cfg(idx_dir, tmp_path / "run", epochs=1), progress=False)
+    with pytest.raises(ValueError, match="other settings.*lr"):
+        train(_cfg(idx_dir, tmp_path / "run", epochs=2, lr=1e-2), resume=True, progress=False)
+
+
+def test_corrupt_checkpoint_gets_a_clear_error(idx_dir, tmp_path):
+    train(_cfg(idx_dir, tmp_path / "run", epochs=1), progress=False)
+    ckpt = tmp_path / "run" / "checkpoint.pt"
+    ckpt.write_bytes(ckpt.read_bytes()[:100])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        train(_cfg(idx_dir, tmp_path / "run", epochs=2), resume=True, progress=False)
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        evaluate_run(str(tmp_path / "run"))
+
+
+def test_cli_train_and_eval(idx_dir, tmp_path, capsys):
+    out = tmp_path / "cli"
+    rc = cli(["train", "--model", "complex_cnn_small", "--dataset", "mnist", "--data-dir", str(idx_dir), "--epochs", "1",
+              "--batch-size", "50", "--limit-train", "200", "--out", str(out), "--no-progress"])
+    assert rc == 0
+    assert "test accuracy" in capsys.readouterr().out
+    assert cli(["eval", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    result = json.loads((out / "result.json").read_text())
+    assert report["test_images"] == 100 and report["test_accuracy"] == pytest.approx(result["test_accuracy"])
+    assert cli(["eval", str(out / "checkpoint.pt"), "--split", "10k20E"]) == 0
+    assert json.loads(capsys.readouterr().out)["test_images"] == 300
+
+
+def test_cli_missing_data_is_a_clear_error(tmp_path, capsys):
+    rc = cli(["train", "--dataset", "fashion-mnist", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r"),
+              "--no-progress"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte" in err and "apt-get install dataset-fashion-mnist" in err
