@@ -51,13 +51,9 @@ def unblock_kernel_grad(grad: torch.Tensor, transposed: bool = False) -> torch.T
     """Gradient w.r.t. the real block kernel -> gradient w.r.t. the complex kernel (PyTorch's convention: dL/dA + i dL/dB)."""
     d0, d1 = grad.shape[0] // 2, grad.shape[1] // 2
     g = grad.reshape(d0, 2, d1, 2, *grad.shape[2:])
-    if transposed:
-        ga = g[:, 0, :, 0] + g[:, 1, :, 1]
-        gb = g[:, 0, :, 1] - g[:, 1, :, 0]
-    else:
-        ga = g[:, 0, :, 0] + g[:, 1, :, 1]
-        gb = g[:, 1, :, 0] - g[:, 0, :, 1]
-    return torch.complex(ga, gb)
+    ga = g[:, 0, :, 0] + g[:, 1, :, 1]
+    gb = g[:, 0, :, 1] - g[:, 1, :, 0]  # B sits at [0][1] of the transposed block and at [1][0] of the other
+    return torch.complex(ga, gb if transposed else -gb)
 
 
 def as_complex(t: torch.Tensor) -> torch.Tensor:
