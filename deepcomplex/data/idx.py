@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import zlib
 from pathlib import Path
 from typing import Optional, Union
 
@@ -28,7 +29,7 @@ def read_bytes(path: PathLike) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError) as e:  # truncated or corrupt gzip stream
+        except (OSError, EOFError, zlib.error) as e:  # bad header/CRC, cut-off stream, corrupt deflate data
             raise DataFormatError(f"{path}: corrupt or truncated gzip data ({e})") from None
     return raw
 
