@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 # The CPU build of torch 2.13.0 (a plain `pip install torch` would fetch a multi-GB CUDA build).
 TORCH  ?= torch==2.13.0
 
-.PHONY: install data demo test bench clean
+.PHONY: install data demo test bench coshrem-reference clean
 
 install: $(VENV)/.installed
 
@@ -28,6 +28,12 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_layers.py
+
+# Regenerates tests/reference/coshrem_32.npz with pyCoShREM, in its own venv (it needs numpy<2; never a dependency).
+coshrem-reference:
+	$(PYTHON) -m venv /tmp/coshrem-venv
+	/tmp/coshrem-venv/bin/pip install --quiet "numpy<2" pycoshrem
+	/tmp/coshrem-venv/bin/python tests/reference/make_coshrem_reference.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,5 @@
+"""deepcomplex.shearlet: the complex shearlet system of CoShRem and CoShNet's fixed front end."""
+from .filters import SHEAR_MODES, coshrem_filters, orientation_table
+from .transform import ComplexShearlet2d
+
+__all__ = ["SHEAR_MODES", "coshrem_filters", "orientation_table", "ComplexShearlet2d"]
