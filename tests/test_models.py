@@ -67,3 +67,37 @@ def test_resnet18_trains_a_step():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_coshnet_base_layout_and_count():
+    model = create_model("coshnet_base")
+    # complex params count twice: conv 5x5 20->30 and 30->50, linear 1250->500 and 500->10 (all with complex bias),
+    # then the real 20->10 head
+    expected = 2 * (30 * 20 * 25 + 30) + 2 * (50 * 30 * 25 + 50) + 2 * (1250 * 500 + 500) + 2 * (500 * 10 + 10) + 210
+    assert count_parameters(model) == expected == 1_366_390
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+    assert not any(p.requires_grad for p in model.frontend.parameters())  # the front end is fixed (buffers only)
+    assert model.frontend.kernel.shape == (20, 32, 32)
+
+
+def test_coshnet_base_preprocess_normalizes_then_pads_and_init_is_glorot():
+    from deepcomplex.models.coshnet import COSHNET_MEAN, COSHNET_STD
+
+    model = create_model("coshnet_base")
+    x = torch.rand(2, 1, 28, 28)
+    z = model.preprocess(x)
+    assert z.shape == (2, 1, 32, 32)
+    assert torch.allclose(z[..., 2:30, 2:30], (x - COSHNET_MEAN) / COSHNET_STD)
+    assert z[..., :2, :].abs().max() == 0 and z[..., :, 30:].abs().max() == 0  # zero padding after normalizing
+    fc1 = model.classifier[1]
+    var = fc1.weight.real.var().item()
+    assert var == pytest.approx(1 / (1250 + 500), rel=0.05)  # Rayleigh / Glorot: Var(Re W) = 1 / (fan_in + fan_out)
+    bound = 1 / 1250 ** 0.5
+    assert fc1.bias.real.abs().max() <= bound and fc1.bias.imag.abs().max() <= bound and fc1.bias.real.std() > bound / 3
+
+
+def test_coshnet_base_compatibility_filters_option():
+    exact = create_model("coshnet_base")
+    compat = create_model("coshnet_base", shear="coshrem")
+    assert not torch.allclose(exact.frontend.kernel, compat.frontend.kernel)
+    assert compat(torch.rand(1, 1, 28, 28)).shape == (1, 10)
