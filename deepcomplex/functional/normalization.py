@@ -6,7 +6,7 @@ from typing import Optional, Sequence, Union
 import torch
 
 from .._layout import as_complex, complex_to_interleaved, interleaved_to_complex
-from .._validation import check_channels, check_complex
+from .._validation import check_complex
 
 
 def whitening_matrix(vrr: torch.Tensor, vri: torch.Tensor, vii: torch.Tensor, eps: float):

@@ -1,7 +1,7 @@
 """Complex pooling: average pooling of Re and Im, max pooling by modulus, and spectral pooling (Rippel et al., 2015)."""
 from __future__ import annotations
 
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import torch
 import torch.nn.functional as F

@@ -1,8 +1,6 @@
 """CoShNet (Ko et al., 2022): the fixed CoShRem front end followed by a small complex CNN."""
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
 from torch import nn

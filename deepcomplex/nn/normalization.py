@@ -16,6 +16,17 @@ _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
 
+def _register_affine(module: nn.Module, shape: tuple, affine: bool, device, dtype) -> None:
+    """gamma as real ``weight`` (*shape, 3) = [g_rr, g_ri, g_ii] and beta as complex ``bias`` (*shape), or None."""
+    name = type(module).__name__
+    if affine:
+        module.weight = nn.Parameter(torch.empty(*shape, 3, device=device, dtype=_real_dtype(name, dtype)))
+        module.bias = nn.Parameter(torch.empty(*shape, device=device, dtype=complex_dtype(name, dtype)))
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
 def _reset_affine(weight, bias) -> None:
     """gamma_rr = gamma_ii = 1/sqrt(2), gamma_ri = 0, beta = 0 (Trabelsi et al., Sec. 3.5); no-op without affine."""
     if weight is not None:
@@ -38,12 +49,7 @@ class _ComplexBatchNorm(KindPreservingModule):
         cdt, rdt = complex_dtype(name, dtype), _real_dtype(name, dtype)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = nn.Parameter(torch.empty(num_features, 3, device=device, dtype=rdt))
-            self.bias = nn.Parameter(torch.empty(num_features, device=device, dtype=cdt))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), affine, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", torch.zeros(num_features, device=device, dtype=cdt))
             self.register_buffer("running_covar", torch.zeros(num_features, 3, device=device, dtype=rdt))
@@ -114,15 +120,9 @@ class ComplexLayerNorm(KindPreservingModule):
     def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: float = 1e-4, elementwise_affine: bool = True,
                  device=None, dtype=None) -> None:
         super().__init__()
-        name = type(self).__name__
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = nn.Parameter(torch.empty(*self.normalized_shape, 3, device=device, dtype=_real_dtype(name, dtype)))
-            self.bias = nn.Parameter(torch.empty(*self.normalized_shape, device=device, dtype=complex_dtype(name, dtype)))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -151,12 +151,7 @@ class ComplexGroupNorm(KindPreservingModule):
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"{name}: num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        if affine:
-            self.weight = nn.Parameter(torch.empty(num_channels, 3, device=device, dtype=_real_dtype(name, dtype)))
-            self.bias = nn.Parameter(torch.empty(num_channels, device=device, dtype=complex_dtype(name, dtype)))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_channels,), affine, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

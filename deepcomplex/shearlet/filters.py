@@ -14,7 +14,6 @@ leaves the filters of a cone nearly identical (the behaviour reported in CoShNet
 """
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 import numpy as np
