@@ -25,6 +25,11 @@ def whitening_matrix(vrr: torch.Tensor, vri: torch.Tensor, vii: torch.Tensor, ep
     return (vii + s) * inv, -vri * inv, (vrr + s) * inv
 
 
+def _symmetric(w):
+    """(Wrr, Wri, Wii) of a symmetric 2x2 matrix as the (m_rr, m_ri, m_ir, m_ii) that _mix takes."""
+    return w[0], w[1], w[1], w[2]
+
+
 def _mix(xr: torch.Tensor, mrr, mri, mir, mii) -> torch.Tensor:
     """[y_r, y_i] = [[mrr, mri], [mir, mii]] [x_r, x_i] on a real view (..., 2); m* broadcast against xr[..., 0].
 
@@ -63,7 +68,7 @@ def _mixing_kernel(weight, mean, raw, count: int, eps: float, bias):
     vii = torch.clamp(r[:, 1, 1] - mu[:, 1] * mu[:, 1], min=0)
     vri = 0.5 * (r[:, 0, 1] + r[:, 1, 0]) - mu[:, 0] * mu[:, 1]
     w = whitening_matrix(vrr, vri, vii, eps)
-    m = _gamma_times(w, weight, (-1,)) if weight is not None else (w[0], w[1], w[1], w[2])
+    m = _gamma_times(w, weight, (-1,)) if weight is not None else _symmetric(w)
     mat = torch.stack(m, -1).reshape(-1, 2, 2)                      # [[m_rr, m_ri], [m_ir, m_ii]] per channel
     shift = -(mat @ mu.unsqueeze(-1)).squeeze(-1)                   # c = beta - M mu
     if bias is not None:
@@ -161,7 +166,8 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
         if training and count == 1:
             raise ValueError(f"complex_batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        if training and input.dim() > 2:
+        fused = training and input.dim() > 2  # the grouped-1x1-convolution path needs spatial dims
+        if fused:
             out, mean, cov = _WhiteningBatchNorm.apply(input, weight, bias, eps)
             vrr, vri, vii = cov.unbind(-1)
         else:
@@ -174,13 +180,13 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
                 rm.mul_(1 - factor).add_(mean.reshape(channels, 2) * factor)
                 cov = torch.stack([vrr, vri, vii], -1).reshape(channels, 3) * unbias
                 running_covar.mul_(1 - factor).add_(cov * factor)
-        if training and input.dim() > 2:
+        if fused:
             return out
     else:
         xc = xr - torch.view_as_real(running_mean).reshape(shape + [2])
         vrr, vri, vii = (running_covar[:, k].reshape(shape) for k in range(3))
     w = whitening_matrix(vrr, vri, vii, eps)
-    m = _gamma_times(w, weight, shape) if weight is not None else (w[0], w[1], w[1], w[2])
+    m = _gamma_times(w, weight, shape) if weight is not None else _symmetric(w)
     out = _mix(xc, *m)
     if bias is not None:
         out = out + torch.view_as_real(bias).reshape(shape + [2])
@@ -216,10 +222,6 @@ def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequenc
     _, xc, vrr, vri, vii = _stats(xr, dims)
     out = _mix(xc, *_symmetric(whitening_matrix(vrr, vri, vii, eps)))
     return as_complex(_affine(out, weight, bias, normalized_shape))
-
-
-def _symmetric(w):
-    return w[0], w[1], w[1], w[2]
 
 
 def complex_group_norm(input: torch.Tensor, num_groups: int, weight: Optional[torch.Tensor] = None,
