@@ -1,7 +1,8 @@
-"""The ``deepcomplex`` command: ``train`` and ``eval`` (``python -m deepcomplex`` works too)."""
+"""The ``deepcomplex`` command: ``train``, ``eval`` and ``robustness`` (``python -m deepcomplex`` works too)."""
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import sys
 from typing import Optional
@@ -15,6 +16,8 @@ def _train_parser(sub) -> None:
 
     p = sub.add_parser("train", help="train a registered model", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default="resnet18", choices=list_models())
+    p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", dest="model_args",
+                   help="keyword argument of the model's constructor, e.g. shear=coshrem (repeatable)")
     p.add_argument("--dataset", default="fashion-mnist", choices=sorted(DATASETS))
     p.add_argument("--split", default="60k", choices=sorted(SPLITS),
                    help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k")
@@ -31,6 +34,89 @@ def _train_parser(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+def _robustness_parser(sub) -> None:
+    p = sub.add_parser("robustness", help="test accuracy under Gaussian noise x Gaussian blur (CoShNet's test)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("run", help="run directory or checkpoint file")
+    p.add_argument("--noise-var", default="0,10,25,50",
+                   help="comma-separated noise variances on the 0-255 scale (std sqrt(var)/255 on [0, 1] images)")
+    p.add_argument("--blur-sigma", default="0,0.25,0.5,0.75", help="comma-separated Gaussian blur sigmas in pixels")
+    p.add_argument("--data-dir", default=None)
+    p.add_argument("--split", default=None, help="use this split's test part instead of the run's")
+    p.add_argument("--limit-test", default=None, help="a seeded subset of this many test images (default: the run's)")
+    p.add_argument("--seed", default="0", help="seed of the noise")
+    p.add_argument("--out", default=None, help="directory for robustness.json/.csv/.png (default: the run's)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--threads", default=None, help="torch.set_num_threads")
+
+
+def _number_list(option: str, text: str) -> list[float]:
+    """'0,10,25' -> [0.0, 10.0, 25.0]; ValueError naming the option for bad syntax or negative values."""
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise ValueError(f"{option}: expected comma-separated numbers like 0,10,25, got {text!r}")
+    values = []
+    for t in items:
+        try:
+            v = float(t)
+        except ValueError:
+            raise ValueError(f"{option}: {t!r} is not a number (expected comma-separated numbers, "
+                             f"got {text!r})") from None
+        if not v >= 0 or v == float("inf"):
+            raise ValueError(f"{option}: values must be finite and >= 0, got {t}")
+        values.append(v)
+    return values
+
+
+def _integer(option: str, text: Optional[str], minimum: Optional[int] = None) -> Optional[int]:
+    if text is None:
+        return None
+    try:
+        v = int(text)
+    except ValueError:
+        raise ValueError(f"{option}: expected an integer, got {text!r}") from None
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{option}: expected an integer >= {minimum}, got {v}")
+    return v
+
+
+def _run_robustness(args) -> int:
+    from .train.robustness import format_table, robustness
+
+    try:
+        noise_vars = _number_list("--noise-var", args.noise_var)
+        blur_sigmas = _number_list("--blur-sigma", args.blur_sigma)
+        limit_test = _integer("--limit-test", args.limit_test, 1)
+        seed = _integer("--seed", args.seed)
+        threads = _integer("--threads", args.threads, 1)
+        if threads:
+            torch.set_num_threads(threads)
+        result = robustness(args.run, noise_vars, blur_sigmas, data_dir=args.data_dir, split=args.split,
+                            limit_test=limit_test, seed=seed, out=args.out, progress=not args.no_progress)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"deepcomplex robustness: error: {err}", file=sys.stderr)
+        return 2
+    print(f"{result['model']} on {result['dataset']} ({result['split']}, {result['test_images']} test images), "
+          f"epoch {result['epoch']}, seed {result['seed']}: test accuracy (%)")
+    print(format_table(result))
+    print(f"wrote robustness.json, robustness.csv, robustness.png in {result['out']}")
+    return 0
+
+
+def _parse_model_args(items: list[str]) -> dict:
+    """["shear=coshrem", "tt_rank=4"] -> {"shear": "coshrem", "tt_rank": 4} (Python literals, else strings)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"--model-arg expects KEY=VALUE with KEY a Python identifier, got {item!r}")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="deepcomplex", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,17 +125,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     e.add_argument("run", help="run directory or checkpoint file")
     e.add_argument("--data-dir", default=None)
     e.add_argument("--split", default=None, help="evaluate on this split's test part instead of the run's")
+    _robustness_parser(sub)
     args = parser.parse_args(argv)
+
+    if args.command == "robustness":
+        return _run_robustness(args)
 
     from .train import TrainConfig, evaluate_run, train
 
     if args.command == "train":
         if args.threads:
             torch.set_num_threads(args.threads)
-        cfg = TrainConfig(model=args.model, dataset=args.dataset, split=args.split, epochs=args.epochs,
-                          batch_size=args.batch_size, lr=args.lr, seed=args.seed, out=args.out, data_dir=args.data_dir,
-                          limit_train=args.limit_train, limit_test=args.limit_test)
         try:
+            cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), dataset=args.dataset,
+                              split=args.split, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                              seed=args.seed, out=args.out, data_dir=args.data_dir, limit_train=args.limit_train,
+                              limit_test=args.limit_test)
             result = train(cfg, resume=args.resume, progress=not args.no_progress)
         except (FileNotFoundError, FileExistsError, ValueError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)

@@ -101,3 +101,43 @@ def test_coshnet_base_compatibility_filters_option():
     compat = create_model("coshnet_base", shear="coshrem")
     assert not torch.allclose(exact.frontend.kernel, compat.frontend.kernel)
     assert compat(torch.rand(1, 1, 28, 28)).shape == (1, 10)
+
+
+def test_coshnet_tiny_layout_and_count():
+    model = create_model("coshnet_tiny")
+    # split DCF convs: 3 basis coefficients per (out, in) pair + bias, for Re and Im; split rank-8 TT fc1
+    # (cores 50x1x8x20 and 25x8x1x25 + bias 500, for Re and Im); complex fc2 500->10; real head 20->10
+    expected = 2 * (30 * 20 * 3 + 30) + 2 * (50 * 30 * 3 + 50) + 2 * (50 * 8 * 20 + 25 * 8 * 25 + 500) \
+        + 2 * (500 * 10 + 10) + 210
+    assert count_parameters(model) == expected == 49_990
+    assert model(torch.rand(3, 1, 28, 28)).shape == (3, 10)
+    assert isinstance(model.features[0], cnn.SplitDCFConv2d) and isinstance(model.classifier[1], cnn.SplitTTLinear)
+    assert model.classifier[1].ranks == (1, 8, 1)
+
+
+@pytest.mark.parametrize("name", ["coshnet_base", "coshnet_tiny"])
+@pytest.mark.parametrize("shear", ["exact", "coshrem"])
+def test_coshnet_fused_frontend_equals_frontend_then_conv(name, shear):
+    """The fused path (one FFT filter per output of the first conv) is the same function as front end -> conv."""
+    torch.manual_seed(0)
+    model = create_model(name, shear=shear).to(torch.float64)
+    with torch.no_grad():  # non-zero biases so that their folding is checked too
+        for p in model.features[0].parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    x = torch.rand(5, 1, 28, 28, dtype=torch.float64)
+    model.fuse_frontend = True
+    fused = model(x)
+    gf = torch.autograd.grad(fused.square().sum(), list(model.features[0].parameters()))
+    model.fuse_frontend = False
+    plain = model(x)
+    gp = torch.autograd.grad(plain.square().sum(), list(model.features[0].parameters()))
+    assert torch.allclose(fused, plain, atol=1e-12, rtol=1e-10)
+    for a, b in zip(gf, gp):
+        assert torch.allclose(a, b, atol=1e-10, rtol=1e-8)
+    unfused = create_model(name, shear=shear, fuse_frontend=False)
+    assert not unfused.fuse_frontend
+
+
+def test_create_model_rejects_unknown_arguments():
+    with pytest.raises(ValueError, match="coshnet_tiny.*unexpected keyword argument 'bogus'"):
+        create_model("coshnet_tiny", bogus=1)

@@ -165,3 +165,40 @@ def test_cuda_matches_cpu():
     m = ComplexShearlet2d()
     x = torch.rand(2, 1, 32, 32)
     assert torch.allclose(m.cuda()(x.cuda()).cpu(), ComplexShearlet2d()(x), atol=1e-4)
+
+
+@pytest.mark.parametrize("shear", ["exact", "coshrem"])
+def test_conv2d_equals_transform_then_valid_convolution(shear):
+    """ComplexShearlet2d.conv2d(x, W) = valid correlation of [Re C | Im C] with W, by explicit NumPy sums."""
+    rng = np.random.default_rng(2)
+    size, k, out = 12, 3, 4
+    m = ComplexShearlet2d(size, shear=shear, dtype=torch.complex128)
+    x = rng.random((2, 1, size, size))
+    w = rng.standard_normal((out, 2 * m.num_filters, k, k)) + 1j * rng.standard_normal((out, 2 * m.num_filters, k, k))
+    b = rng.standard_normal(out) + 1j * rng.standard_normal(out)
+    psi = coshrem_filters(size, size, shear=shear).numpy()
+    h = np.fft.ifft2(np.fft.ifftshift(psi, axes=(-2, -1)))
+    coeff = np.fft.ifft2(np.fft.fft2(x) * np.conj(np.fft.fft2(h)))  # (2, K, H, W) circular correlation
+    chans = np.concatenate((coeff.real, coeff.imag), 1)  # (2, 2K, H, W)
+    side = size - k + 1
+    ref = np.zeros((2, out, side, side), complex)
+    for i in range(side):
+        for j in range(side):
+            ref[:, :, i, j] = np.einsum("njuv,ojuv->no", chans[:, :, i:i + k, j:j + k], w) + b
+    got = m.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
+    assert np.abs(got - ref).max() < 1e-10 * np.abs(ref).max()
+    assert np.abs(m.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy() - (ref - b[:, None, None])).max() < 1e-9
+
+
+def test_conv2d_gradcheck_and_bad_input():
+    m = ComplexShearlet2d(8, dtype=torch.complex128)
+    x = torch.rand(2, 1, 8, 8, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(3, 40, 3, 3, dtype=torch.complex128, requires_grad=True)
+    b = torch.randn(3, dtype=torch.complex128, requires_grad=True)
+    assert torch.autograd.gradcheck(m.conv2d, (x, w, b))
+    with pytest.raises(ValueError, match=r"complex weight \(O, 40, k, k\)"):
+        m.conv2d(x, torch.randn(3, 20, 3, 3, dtype=torch.complex128))
+    with pytest.raises(TypeError, match="ComplexShearlet2d expects a real floating-point image"):
+        m.conv2d(x.to(torch.complex128), w)
+    with pytest.raises(ValueError, match="convention='coshnet' only"):
+        ComplexShearlet2d(8, convention="pycoshrem", dtype=torch.complex128).conv2d(x, w)

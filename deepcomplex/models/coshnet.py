@@ -14,7 +14,49 @@ from .registry import register_model
 COSHNET_MEAN, COSHNET_STD = 0.5042909979820251, 1.1458107233047485
 
 
-class CoShNetBase(nn.Module):
+class _CoShNet(nn.Module):
+    """The part every CoShNet shares: preprocessing and the fixed CoShRem front end; subclasses set the two stages.
+
+    With ``fuse_frontend`` (the default) the front end and the first convolution run as one FFT filter per output
+    channel (``ComplexShearlet2d.conv2d``): the same function, far fewer operations, since the front end is fixed.
+    """
+
+    features: nn.Module
+    classifier: nn.Module
+
+    def __init__(self, shear: str, image_size: int, padded_size: int, fuse_frontend: bool) -> None:
+        super().__init__()
+        self.fuse_frontend = fuse_frontend
+        self.pad = (padded_size - image_size) // 2, padded_size - image_size - (padded_size - image_size) // 2
+        self.frontend = ComplexShearlet2d(padded_size, shear=shear)
+        self.side = ((padded_size - 4) // 2 - 4) // 2  # after two valid 5x5 convs and two 2x2 pools
+
+    def preprocess(self, x: torch.Tensor) -> torch.Tensor:
+        """x / 255 in [0, 1] -> normalized with CoShNet's constants -> zero-padded to the front end's size."""
+        l, r = self.pad
+        return F.pad((x - COSHNET_MEAN) / COSHNET_STD, (l, r, l, r))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.preprocess(x)
+        if self.fuse_frontend:
+            weight, bias = _real_channel_kernel(self.features[0])
+            h = self.features[1:](self.frontend.conv2d(x, weight, bias))
+        else:
+            h = self.features(self.frontend(x))
+        return self.classifier(h)
+
+
+def _real_channel_kernel(conv: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first convolution as a complex (O, 2C, k, k) kernel on the real channels [Re C | Im C], and its bias."""
+    if isinstance(conv, cnn.ComplexConv2d):
+        w, b = conv.weight, conv.bias
+        return torch.cat((w, 1j * w), 1), b
+    w = torch.einsum("pocb,bhw->pochw", conv.weight, conv.bases)
+    b = torch.complex(conv.bias[0], conv.bias[1]) if conv.bias is not None else None
+    return torch.complex(torch.cat((w[0], torch.zeros_like(w[1])), 1), torch.cat((torch.zeros_like(w[0]), w[1]), 1)), b
+
+
+class CoShNetBase(_CoShNet):
     """CoShNet base (Ko et al., 2022, Fig. 3): CoShRem (20 complex channels at 32 x 32) -> complex conv 5x5 20->30 ->
     CReLU -> avg pool 2 -> complex conv 5x5 30->50 -> CReLU -> avg pool 2 -> complex linear 1250->500 -> CReLU ->
     complex linear 500->10 -> CReLU -> [Re | Im] -> real linear 20->10. 1,366,390 real parameters.
@@ -23,18 +65,16 @@ class CoShNetBase(nn.Module):
     complex biases from U(+-1/sqrt(fan_in)) per part, as the CoShNet code does.
     """
 
-    def __init__(self, num_classes: int = 10, shear: str = "exact", image_size: int = 28, padded_size: int = 32) -> None:
-        super().__init__()
-        self.pad = (padded_size - image_size) // 2, padded_size - image_size - (padded_size - image_size) // 2
-        self.frontend = ComplexShearlet2d(padded_size, shear=shear)
+    def __init__(self, num_classes: int = 10, shear: str = "exact", image_size: int = 28, padded_size: int = 32,
+                 fuse_frontend: bool = True) -> None:
+        super().__init__(shear, image_size, padded_size, fuse_frontend)
         k = self.frontend.num_filters
         self.features = nn.Sequential(
             cnn.ComplexConv2d(k, 30, 5), cnn.CReLU(), cnn.ComplexAvgPool2d(2),
             cnn.ComplexConv2d(30, 50, 5), cnn.CReLU(), cnn.ComplexAvgPool2d(2),
         )
-        side = ((padded_size - 4) // 2 - 4) // 2
         self.classifier = nn.Sequential(
-            nn.Flatten(), cnn.ComplexLinear(50 * side * side, 500), cnn.CReLU(),
+            nn.Flatten(), cnn.ComplexLinear(50 * self.side ** 2, 500), cnn.CReLU(),
             cnn.ComplexLinear(500, num_classes), cnn.CReLU(),
             cnn.ComplexToReal("cat"), nn.Linear(2 * num_classes, num_classes),
         )
@@ -46,16 +86,40 @@ class CoShNetBase(nn.Module):
                 cinit.complex_rayleigh_(m.weight, "glorot")
                 cinit.complex_bias_uniform_(m.bias, cinit.calculate_fans(m.weight)[0])
 
-    def preprocess(self, x: torch.Tensor) -> torch.Tensor:
-        """x / 255 in [0, 1] -> normalized with CoShNet's constants -> zero-padded to the front end's size."""
-        l, r = self.pad
-        return F.pad((x - COSHNET_MEAN) / COSHNET_STD, (l, r, l, r))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.features(self.frontend(self.preprocess(x))))
+class CoShNetTiny(_CoShNet):
+    """CoShNet tiny (Ko et al., 2022, Sec. 4.2; 49,990 real parameters): CoShNet base with split DCF convolutions
+    (3 fixed Fourier-Bessel functions per 5x5 kernel) and a split rank-8 tensor-train fc1 ((50, 25) -> (20, 25)).
+
+    fc1 starts from the TT-SVD of a Rayleigh/Glorot dense layer, the DCF coefficients from DCFNet's He init; fc2 and the
+    head are initialised as in the base model.
+    """
+
+    def __init__(self, num_classes: int = 10, shear: str = "exact", image_size: int = 28, padded_size: int = 32,
+                 num_bases: int = 3, tt_rank: int = 8, fuse_frontend: bool = True) -> None:
+        super().__init__(shear, image_size, padded_size, fuse_frontend)
+        k = self.frontend.num_filters
+        self.features = nn.Sequential(
+            cnn.SplitDCFConv2d(k, 30, 5, num_bases), cnn.CReLU(), cnn.ComplexAvgPool2d(2),
+            cnn.SplitDCFConv2d(30, 50, 5, num_bases), cnn.CReLU(), cnn.ComplexAvgPool2d(2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), cnn.SplitTTLinear((50, self.side ** 2), (20, 25), tt_rank), cnn.CReLU(),
+            cnn.ComplexLinear(500, num_classes), cnn.CReLU(),
+            cnn.ComplexToReal("cat"), nn.Linear(2 * num_classes, num_classes),
+        )
+        fc2 = self.classifier[3]
+        cinit.complex_rayleigh_(fc2.weight, "glorot")
+        cinit.complex_bias_uniform_(fc2.bias, cinit.calculate_fans(fc2.weight)[0])
 
 
 @register_model
-def coshnet_base(num_classes: int = 10, shear: str = "exact") -> CoShNetBase:
+def coshnet_base(num_classes: int = 10, shear: str = "exact", fuse_frontend: bool = True) -> CoShNetBase:
     """CoShNet base for 28 x 28 grey images; ``shear="coshrem"`` uses the CoShNet code's (near-duplicate) filters."""
-    return CoShNetBase(num_classes, shear)
+    return CoShNetBase(num_classes, shear, fuse_frontend=fuse_frontend)
+
+
+@register_model
+def coshnet_tiny(num_classes: int = 10, shear: str = "exact", fuse_frontend: bool = True) -> CoShNetTiny:
+    """CoShNet tiny (49,990 parameters) for 28 x 28 grey images; ``shear="coshrem"`` uses the CoShNet code's filters."""
+    return CoShNetTiny(num_classes, shear, fuse_frontend=fuse_frontend)

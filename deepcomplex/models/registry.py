@@ -1,6 +1,7 @@
 """Model registry (timm-style): ``@register_model`` on a factory, then ``create_model(name, **kwargs)``."""
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from torch import nn
@@ -25,7 +26,12 @@ def create_model(name: str, **kwargs) -> nn.Module:
     """Build a registered model; keyword arguments go to its factory."""
     if name not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
-    return _REGISTRY[name](**kwargs)
+    factory = _REGISTRY[name]
+    try:
+        inspect.signature(factory).bind(**kwargs)
+    except TypeError as err:
+        raise ValueError(f"model {name!r}: {err}; its arguments: {inspect.signature(factory)}") from None
+    return factory(**kwargs)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:

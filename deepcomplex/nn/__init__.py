@@ -8,6 +8,7 @@ from .normalization import (ComplexBatchNorm1d, ComplexBatchNorm2d, ComplexBatch
                             ComplexLayerNorm, NaiveComplexBatchNorm2d)
 from .pooling import (ComplexAdaptiveAvgPool2d, ComplexAvgPool1d, ComplexAvgPool2d, ComplexAvgPool3d, ComplexMaxPool2d,
                       SpectralPool2d)
+from .split import SplitDCFConv2d, SplitTTLinear
 
 __all__ = [
     "ComplexConv1d", "ComplexConv2d", "ComplexConv3d",
@@ -16,5 +17,5 @@ __all__ = [
     "ComplexAvgPool1d", "ComplexAvgPool2d", "ComplexAvgPool3d", "ComplexAdaptiveAvgPool2d", "ComplexMaxPool2d",
     "SpectralPool2d", "ComplexDropout", "ComplexDropout2d",
     "ComplexBatchNorm1d", "ComplexBatchNorm2d", "ComplexBatchNorm3d", "ComplexLayerNorm", "ComplexGroupNorm",
-    "NaiveComplexBatchNorm2d",
+    "NaiveComplexBatchNorm2d", "SplitDCFConv2d", "SplitTTLinear",
 ]

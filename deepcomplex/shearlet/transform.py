@@ -50,7 +50,7 @@ class ComplexShearlet2d(KindPreservingModule):
         """The frequency responses Psi_k (K, H, W), centred (DC at [H // 2, W // 2])."""
         return torch.fft.fftshift(self.kernel.conj(), dim=(-2, -1)).resolve_conj()
 
-    def forward(self, input: torch.Tensor) -> torch.Tensor:
+    def _check_input(self, input) -> None:
         name = type(self).__name__
         if not isinstance(input, torch.Tensor):
             raise TypeError(f"{name} expects a real tensor, got {type(input).__name__}")

@@ -25,6 +25,7 @@ CHECKPOINT = "checkpoint.pt"
 class TrainConfig:
     """Everything that defines a run; stored in its checkpoint and result."""
     model: str = "resnet18"
+    model_args: dict = dataclasses.field(default_factory=dict)
     dataset: str = "fashion-mnist"
     split: str = "60k"
     epochs: int = 20
@@ -38,7 +39,7 @@ class TrainConfig:
     eval_batch_size: int = 1000
 
     # a resumed run must agree with its checkpoint on these
-    _RESUME_KEYS = ("model", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test")
+    _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test")
 
 
 def load_data(cfg: TrainConfig):
@@ -113,13 +114,15 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         raise FileExistsError(f"{ckpt_path} exists: pass --resume to continue that run, or choose another --out")
     torch.manual_seed(cfg.seed)
     xtr, ytr, xte, yte = load_data(cfg)
-    model = create_model(cfg.model)
+    model = create_model(cfg.model, **cfg.model_args)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     history, start = [], 0
     if resume:
         state = load_checkpoint(ckpt_path)
         saved = state["config"]
-        diff = {k: (saved.get(k), getattr(cfg, k)) for k in TrainConfig._RESUME_KEYS if saved.get(k) != getattr(cfg, k)}
+        defaults = TrainConfig()
+        diff = {k: (saved.get(k, getattr(defaults, k)), getattr(cfg, k)) for k in TrainConfig._RESUME_KEYS
+                if saved.get(k, getattr(defaults, k)) != getattr(cfg, k)}
         if diff:
             raise ValueError(f"--resume: the run in {out} was made with other settings (checkpoint, now): {diff}")
         model.load_state_dict(state["model"])
@@ -160,7 +163,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         raise ValueError(f"nothing to train: epochs={cfg.epochs}")
     last = history[-1]
     result = {
-        "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split, "epochs": cfg.epochs,
+        "model": cfg.model, "model_args": cfg.model_args, "dataset": cfg.dataset, "split": cfg.split, "epochs": cfg.epochs,
         "test_accuracy": last["test_acc"], "test_loss": last["test_loss"], "train_loss": last["train_loss"],
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
         "images_per_second": sum(h["images_per_second"] for h in history) / len(history),
@@ -173,8 +176,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     return result
 
 
-def evaluate_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None) -> dict:
-    """Re-evaluate a run directory or checkpoint file on its (or another) split's test set."""
+def _load_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None,
+              limit_test: Optional[int] = None):
+    """(checkpoint state, config, model with its weights, test images, test labels) of a run directory or checkpoint;
+    ``data_dir``, ``split`` and ``limit_test`` replace the run's own when given."""
     p = Path(path)
     state = load_checkpoint(p / CHECKPOINT if p.is_dir() else p)
     cfg = TrainConfig(**state["config"])
@@ -182,10 +187,18 @@ def evaluate_run(path: str, data_dir: Optional[str] = None, split: Optional[str]
         cfg.data_dir = data_dir
     if split is not None:
         cfg.split = split
-    model = create_model(cfg.model)
+    if limit_test is not None:
+        cfg.limit_test = limit_test
+    model = create_model(cfg.model, **cfg.model_args)
     model.load_state_dict(state["model"])
     _, _, xte, yte = load_data(cfg)
+    return state, cfg, model, xte, yte
+
+
+def evaluate_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None) -> dict:
+    """Re-evaluate a run directory or checkpoint file on its (or another) split's test set."""
+    state, cfg, model, xte, yte = _load_run(path, data_dir, split)
     loss, acc = evaluate(model, xte, yte, cfg.eval_batch_size)
-    return {"checkpoint": str(p), "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split,
+    return {"checkpoint": str(Path(path)), "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split,
             "epoch": state["epoch"] + 1, "test_loss": loss, "test_accuracy": acc,
             "test_images": len(yte), "parameters": count_parameters(model)}

@@ -1,0 +1,160 @@
+"""Split layers of CoShNet-tiny (Ko et al., 2022, Sec. 4.2): independent real maps on Re and Im, no cross terms.
+
+Two parameter-saving layers: DCF convolutions, whose kernels are learned combinations of a few fixed Fourier-Bessel
+functions (Qiu et al., 2018, "DCFNet", Eq. 3), and tensor-train linear layers (Novikov et al., 2015, "Tensorizing
+Neural Networks", Eq. 5) initialised by TT-SVD (Oseledets, 2011, Alg. 1). The Re/Im parts are stacked on a leading
+"part" dimension of size 2 in every weight (index 0: the layer applied to Re, index 1: the one applied to Im).
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+# DCFNet keeps the Bessel modes whose root is below pi * R * 1.5 (R the disk radius in pixels): higher ones alias.
+_FREQ_FACTOR = 1.5
+
+
+def _bessel_j(n: int, x: np.ndarray) -> np.ndarray:
+    """J_n(x) from Bessel's integral (1/2pi) int_0^2pi cos(n t - x sin t) dt; the trapezoid rule is spectrally exact."""
+    x = np.asarray(x, dtype=np.float64)
+    m = 2 * (int(np.max(np.abs(x), initial=0.0)) + n) + 64
+    t = 2 * np.pi * np.arange(m) / m
+    return np.cos(n * t - x[..., None] * np.sin(t)).mean(-1)
+
+
+def _bessel_zeros(n: int, upto: float) -> list[float]:
+    """The positive roots of J_n below ``upto``, bracketed on a fine grid and refined by bisection."""
+    # every root of J_n exceeds n; starting there skips the rounding-noise sign flips of J_n near 0
+    grid = np.linspace(n + 0.5, max(upto, n + 0.5), int(upto * 50) + 2)
+    vals = _bessel_j(n, grid)
+    roots = []
+    for i in np.nonzero(np.sign(vals[:-1]) * np.sign(vals[1:]) < 0)[0]:
+        lo, hi = grid[i], grid[i + 1]
+        flo = vals[i]
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            fm = _bessel_j(n, np.array(mid))
+            if np.sign(fm) == np.sign(flo):
+                lo, flo = mid, fm
+            else:
+                hi = mid
+        roots.append(0.5 * (lo + hi))
+    return roots
+
+
+def fourier_bessel_basis(kernel_size: int = 5, num_bases: int = 3, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """The first ``num_bases`` Fourier-Bessel functions on a k x k grid (DCFNet, Qiu et al. 2018, Sec. 3): (B, k, k).
+
+    On the disk of radius R = k / 2 pixels (r = |(x, y)| / R, theta = atan2(y, x), x along columns, y along rows):
+    J_0(j_0q r) / |J_1(j_0q)| and sqrt(2) J_n(j_nq r) / |J_n+1(j_nq)| times cos(n theta), then sin(n theta), zero for
+    r >= 1, in increasing order of the root j_nq; then all divided by one constant so that the mean squared norm of the
+    functions is 1. With k = 5 and 3 bases (CoShNet-tiny): J_0, J_1 cos, J_1 sin.
+    """
+    if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
+        raise ValueError(f"fourier_bessel_basis: kernel_size must be a positive odd integer, got {kernel_size!r}")
+    radius = kernel_size / 2
+    modes = []  # (root, n)
+    limit = math.pi * radius * _FREQ_FACTOR
+    for n in range(int(limit) + 1):
+        modes += [(root, n) for root in _bessel_zeros(n, limit)]
+    modes.sort()
+    available = min(sum(1 if n == 0 else 2 for _, n in modes), kernel_size ** 2 - 1)
+    if not isinstance(num_bases, int) or not 1 <= num_bases <= available:
+        raise ValueError(f"fourier_bessel_basis: a {kernel_size}x{kernel_size} kernel has 1..{available} Fourier-Bessel "
+                         f"functions below the aliasing limit, got num_bases={num_bases!r}")
+    half = kernel_size // 2
+    y, x = np.meshgrid(np.arange(-half, half + 1), np.arange(-half, half + 1), indexing="ij")
+    r, theta = np.hypot(x, y) / radius, np.arctan2(y, x)
+    inside = r < 1
+    psi = []
+    for root, n in modes:
+        radial = np.where(inside, _bessel_j(n, root * r), 0.0) / abs(_bessel_j(n + 1, np.array(root)))
+        psi += [radial] if n == 0 else [math.sqrt(2) * radial * np.cos(n * theta), math.sqrt(2) * radial * np.sin(n * theta)]
+        if len(psi) >= num_bases:
+            break
+    psi = np.stack(psi[:num_bases])
+    psi /= np.sqrt((psi ** 2).sum(axis=(1, 2)).mean())
+    return torch.from_numpy(psi).to(dtype)
+
+
+def _split_parts(input: torch.Tensor) -> torch.Tensor:
+    """Complex (N, *rest) -> real (N, 2, *rest): [Re, Im] on a new dimension 1."""
+    return torch.stack((input.real, input.imag), 1)
+
+
+def split_dcf_conv2d(input: torch.Tensor, bases: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None,
+                     stride=1, padding=0) -> torch.Tensor:
+    """Split DCF convolution: Re/Im of (N, C, H, W) each convolved with kernels sum_b weight[p, o, c, b] * bases[b].
+
+    weight: (2, O, C, B), bias: (2, O). The kernels are assembled first and applied as one two-group convolution:
+    DCFNet's two-stage form (C*B single-channel convolutions, then a 1x1 mix) needs fewer multiply-adds, but
+    single-channel convolutions run so slowly on CPU that it measured slower here.
+    """
+    n, c = input.shape[:2]
+    out_ch = weight.shape[1]
+    kernels = torch.einsum("pocb,bhw->pochw", weight, bases).reshape(2 * out_ch, c, *bases.shape[-2:])
+    x = _split_parts(input).reshape(n, 2 * c, *input.shape[-2:])
+    out = F.conv2d(x, kernels, None if bias is None else bias.reshape(-1), stride, padding, groups=2)
+    return torch.complex(out[:, :out_ch], out[:, out_ch:])
+
+
+def tt_svd(matrix: torch.Tensor, in_shape: Sequence[int], out_shape: Sequence[int], rank: int) -> list[torch.Tensor]:
+    """TT-SVD (Oseledets, 2011, Alg. 1) of a (M, N) weight as a TT-matrix: cores (r_k-1, n_k, m_k, r_k), ranks <= rank.
+
+    M = prod(out_shape), N = prod(in_shape); row and column indices are row-major over out_shape / in_shape.
+    """
+    in_shape, out_shape = tuple(int(s) for s in in_shape), tuple(int(s) for s in out_shape)
+    d = len(in_shape)
+    if matrix.dim() != 2 or matrix.shape != (math.prod(out_shape), math.prod(in_shape)):
+        raise ValueError(f"tt_svd: expected a ({math.prod(out_shape)}, {math.prod(in_shape)}) matrix for out_shape "
+                         f"{out_shape} and in_shape {in_shape}, got shape {tuple(matrix.shape)}")
+    if len(out_shape) != d or d < 1:
+        raise ValueError(f"tt_svd: in_shape and out_shape need the same number of modes, got {in_shape} and {out_shape}")
+    if rank < 1:
+        raise ValueError(f"tt_svd: rank must be >= 1, got {rank}")
+    order = [i for k in range(d) for i in (d + k, k)]  # (n1, m1, n2, m2, ...)
+    rest = matrix.reshape(*out_shape, *in_shape).permute(*order)
+    cores, r = [], 1
+    for k in range(d - 1):
+        u, s, vh = torch.linalg.svd(rest.reshape(r * in_shape[k] * out_shape[k], -1), full_matrices=False)
+        r_next = min(rank, s.shape[0])
+        cores.append(u[:, :r_next].reshape(r, in_shape[k], out_shape[k], r_next))
+        rest, r = s[:r_next, None] * vh[:r_next], r_next
+    cores.append(rest.reshape(r, in_shape[-1], out_shape[-1], 1))
+    return cores
+
+
+def tt_to_dense(cores: Sequence[torch.Tensor]) -> torch.Tensor:
+    """The (M, N) matrix of TT-matrix cores (r_k-1, n_k, m_k, r_k): W[m, n] = G_1[n_1, m_1] ... G_d[n_d, m_d]."""
+    full = cores[0]  # (1, n1, m1, r1) -> grows to (1, n1, m1, ..., nk, mk, rk)
+    for core in cores[1:]:
+        full = torch.tensordot(full, core, dims=1)
+    d = len(cores)
+    full = full.reshape(*[s for core in cores for s in core.shape[1:3]])
+    in_shape, out_shape = [c.shape[1] for c in cores], [c.shape[2] for c in cores]
+    perm = [2 * k + 1 for k in range(d)] + [2 * k for k in range(d)]
+    return full.permute(*perm).reshape(math.prod(out_shape), math.prod(in_shape))
+
+
+def split_tt_linear(input: torch.Tensor, cores: Sequence[torch.Tensor], bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Split tensor-train linear layer: Re/Im of (*, N) each mapped by its TT-matrix (Novikov et al., 2015, Eq. 5).
+
+    cores: (2, r_k-1, n_k, m_k, r_k) each, part 0 for Re and part 1 for Im; bias: (2, M). Contracted core by core,
+    never forming the dense (M, N) matrix.
+    """
+    lead = input.shape[:-1]
+    batch = math.prod(lead)
+    t = _split_parts(input.reshape(batch, -1)).transpose(0, 1)  # (2, B, N)
+    t = t.reshape(2, batch, 1, cores[0].shape[2], -1)  # (2, B, r0, n1, rest)
+    for k, core in enumerate(cores):
+        t = torch.einsum("pbrnz,prnms->pbszm", t, core)
+        nxt = cores[k + 1].shape[2] if k + 1 < len(cores) else 1
+        t = t.reshape(2, batch, core.shape[-1], nxt, -1)
+    out = t.reshape(2, batch, -1)
+    if bias is not None:
+        out = out + bias.unsqueeze(1)
+    return torch.complex(out[0], out[1]).reshape(*lead, -1)
