@@ -65,11 +65,60 @@ class ComplexShearlet2d(KindPreservingModule):
         if tuple(input.shape[-2:]) != self.size:
             raise ValueError(f"{name} was built for {self.size[0]} x {self.size[1]} images, got "
                              f"{input.shape[-2]} x {input.shape[-1]}")
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        self._check_input(input)
         if input.shape[0] == 0:
             return input.new_zeros(0, self.num_filters, *self.size, dtype=self.kernel.dtype)
         out = torch.fft.ifft2(torch.fft.fft2(input) * self.kernel)
         return out.conj().resolve_conj() if self.convention == "pycoshrem" else out
 
+    def conv2d(self, input: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """This transform followed by a valid, stride-1 convolution, computed as one filter per output channel.
+
+        weight: complex (O, 2K, k, k), the convolution seen as acting on the real channels [Re C_1..C_K, Im C_1..C_K]
+        (a complex conv W is [W, 1j W]; a split one [W_re, 1j W_im]); bias: complex (O,). Equal to convolving
+        ``self(input)`` (up to rounding) at a fraction of the cost: see ``shearlet_conv2d``.
+        """
+        self._check_input(input)
+        if self.convention != "coshnet":
+            raise ValueError(f"{type(self).__name__}.conv2d supports convention='coshnet' only, got {self.convention!r}")
+        return shearlet_conv2d(input, self.kernel, weight, bias)
+
     def extra_repr(self) -> str:
         return (f"size={self.size}, filters={self.num_filters}, shear={self.shear!r}, convention={self.convention!r}, "
                 f"dtype={self.kernel.dtype}")
+
+
+def _dft_matrix(n: int, k: int, dtype: torch.dtype, device) -> torch.Tensor:
+    """E[w, u] = exp(+2 pi i w u / n), w < n, u < k: the unnormalized inverse DFT of a length-k kernel padded to n."""
+    w = torch.arange(n, device=device, dtype=torch.float64)[:, None] * torch.arange(k, device=device,
+                                                                                   dtype=torch.float64)[None]
+    return torch.polar(torch.ones_like(w), 2 * torch.pi * w / n).to(dtype)
+
+
+def shearlet_conv2d(image: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor,
+                    bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """A fixed FFT front end C_k = ifft2(fft2(x) * kernel_k) followed by a valid conv, folded into one filter per output.
+
+    Both maps are linear in the real image x, so output o is x correlated with a single filter
+    F_o = sum_j G_j * A(weight[o, j]), where G_j is the frequency response of the real channel j (Re C_k: the Hermitian
+    part of kernel_k; Im C_k: its anti-Hermitian part / 1j) and A(w)(xi) = sum_u w[u] exp(+i xi u). A valid k x k
+    convolution never reads across the periodic boundary, so cropping the circular result is exact. The cost is one
+    inverse FFT per output channel instead of K FFTs and a K-channel convolution.
+
+    image: real (N, 1, H, W); kernel: complex (K, H, W) in FFT order; weight: complex (O, 2K, k, k); bias: complex (O,).
+    Returns complex (N, O, H - k + 1, W - k + 1).
+    """
+    n_filters, h, w = kernel.shape
+    if weight.dim() != 4 or weight.shape[1] != 2 * n_filters or not weight.is_complex():
+        raise ValueError(f"shearlet_conv2d: expected a complex weight (O, {2 * n_filters}, k, k), got "
+                         f"{weight.dtype} of shape {tuple(weight.shape)}")
+    kh, kw = weight.shape[-2:]
+    mirrored = torch.roll(torch.flip(kernel, (-2, -1)), (1, 1), (-2, -1)).conj()  # conj(kernel(-xi))
+    resp = torch.cat(((kernel + mirrored) / 2, (kernel - mirrored) / 2j))  # (2K, H, W)
+    eh, ew = _dft_matrix(h, kh, kernel.dtype, kernel.device), _dft_matrix(w, kw, kernel.dtype, kernel.device)
+    spectra = torch.matmul(torch.matmul(eh, weight.to(kernel.dtype)), ew.transpose(0, 1))  # (O, 2K, H, W)
+    filt = torch.einsum("ojhw,jhw->ohw", spectra, resp)
+    out = torch.fft.ifft2(torch.fft.fft2(image) * filt)[..., :h - kh + 1, :w - kw + 1]
+    return out if bias is None else out + bias[:, None, None]
