@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import torch
 
-from .._layout import apply_real_mask
+from .._layout import apply_real_mask, split_relu
 from .._validation import check_channels, check_complex
 
 
 def crelu(input: torch.Tensor) -> torch.Tensor:
     """CReLU(z) = ReLU(Re z) + i ReLU(Im z) (Trabelsi et al., Eq. 5); keeps the memory layout of ``input``."""
     check_complex("crelu", input)
-    return apply_real_mask(input, torch.view_as_real(input) > 0)
+    return split_relu(input)
 
 
 def _channel_view(name: str, param: torch.Tensor, input: torch.Tensor) -> torch.Tensor:
