@@ -42,3 +42,18 @@ def assert_matches(actual: torch.Tensor, expected: np.ndarray, dtype: torch.dtyp
     else:
         scale = max(1.0, float(np.max(np.abs(e)))) if e.size else 1.0
         assert err <= 1e-5 * scale, f"max abs error {err:.3e} > 1e-5 * {scale:.3g}"
+
+
+def write_band_idx(directory, sizes=(("train", 300), ("t10k", 100)), seed: int = 0):
+    """Write an MNIST-format IDX dataset whose classes are learnable: class k lights up a k-dependent horizontal band."""
+    from deepcomplex.data import write_idx
+
+    rng = np.random.default_rng(seed)
+    for part, n in sizes:
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+        for i, k in enumerate(labels):
+            images[i, 2 * k + 4: 2 * k + 7, 4:24] = 255
+        write_idx(directory / f"{part}-images-idx3-ubyte.gz", images)
+        write_idx(directory / f"{part}-labels-idx1-ubyte", labels)
+    return directory

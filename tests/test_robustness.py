@@ -7,8 +7,9 @@ import pytest
 import torch
 from scipy import ndimage
 
+from conftest import write_band_idx
 from deepcomplex.cli import main as cli
-from deepcomplex.data import gaussian_blur, gaussian_noise, write_idx
+from deepcomplex.data import gaussian_blur, gaussian_noise
 from deepcomplex.train import TrainConfig, robustness, train
 
 
@@ -103,15 +104,7 @@ def test_bad_inputs_name_the_function():
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     """A complex_cnn_small trained for one epoch on generated MNIST-format data (tests/test_train.py's recipe)."""
-    d = tmp_path_factory.mktemp("robust")
-    rng = np.random.default_rng(0)
-    for part, n in (("train", 300), ("t10k", 200)):
-        labels = rng.integers(0, 10, n).astype(np.uint8)
-        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
-        for i, k in enumerate(labels):
-            images[i, 2 * k + 4: 2 * k + 7, 4:24] = 255
-        write_idx(d / f"{part}-images-idx3-ubyte.gz", images)
-        write_idx(d / f"{part}-labels-idx1-ubyte", labels)
+    d = write_band_idx(tmp_path_factory.mktemp("robust"), (("train", 300), ("t10k", 200)))
     run = d / "run"
     train(TrainConfig(model="complex_cnn_small", dataset="mnist", data_dir=str(d), out=str(run), epochs=1,
                       batch_size=32, lr=3e-3, seed=3), progress=False)

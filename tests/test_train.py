@@ -1,28 +1,18 @@
 """The training loop and the `deepcomplex` command on small generated IDX data: learning, files, exact resume, errors."""
 import json
 
-import numpy as np
 import pytest
 import torch
 
+from conftest import write_band_idx
 from deepcomplex.cli import main as cli
-from deepcomplex.data import write_idx
 from deepcomplex.train import TrainConfig, evaluate_run, train
 
 
 @pytest.fixture(scope="module")
 def idx_dir(tmp_path_factory):
     """An MNIST-format directory whose classes are learnable: class k lights up a k-dependent horizontal band."""
-    d = tmp_path_factory.mktemp("idx")
-    rng = np.random.default_rng(0)
-    for part, n in (("train", 300), ("t10k", 100)):
-        labels = rng.integers(0, 10, n).astype(np.uint8)
-        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
-        for i, k in enumerate(labels):
-            images[i, 2 * k + 4: 2 * k + 7, 4:24] = 255
-        write_idx(d / f"{part}-images-idx3-ubyte.gz", images)
-        write_idx(d / f"{part}-labels-idx1-ubyte", labels)
-    return d
+    return write_band_idx(tmp_path_factory.mktemp("idx"))
 
 
 def _cfg(idx_dir, out, **kw):

@@ -94,7 +94,6 @@ def split_dcf_conv2d(input: torch.Tensor, bases: torch.Tensor, weight: torch.Ten
     DCFNet's two-stage form (C*B single-channel convolutions, then a 1x1 mix) needs fewer multiply-adds, and a
     two-group convolution fewer calls, but both measured slower on CPU.
     """
-    c = input.shape[1]
     kernels = torch.einsum("pocb,bhw->pochw", weight, bases)
     parts = [F.conv2d(x, kernels[p], None if bias is None else bias[p], stride, padding)
              for p, x in enumerate(_split_parts(input).unbind(1))]

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 SHEAR_MODES = ("exact", "coshrem")
+SYSTEMS = ("edge", "ridge")
 
 
 def orientation_table(shear_level: int) -> list[tuple[bool, int]]:
@@ -50,10 +51,16 @@ def _wavelet_off_origin(n: int, scale: float, c_w: float) -> np.ndarray:
     return out
 
 
+def _wavelet_on_origin(n: int, scale: float, c_w: float) -> np.ndarray:
+    """Mexican hat sampled on the origin: W(xi) = M(c_w xi / scale), real, Nyquist bin kept."""
+    w = c_w * _freqs(n) / scale
+    return (2 * np.pi * w ** 2 * np.exp(-w ** 2 / 2)).astype(complex)
+
+
 def coshrem_filters(rows: int, cols: int, scales_per_octave: int = 2, octaves: float = 1, shear_level: int = 3,
                     alpha: float = 0.5, wavelet_eff_support: Optional[float] = None,
                     gaussian_eff_support: Optional[float] = None, shear: str = "exact",
-                    normalize: bool = False) -> torch.Tensor:
+                    normalize: bool = False, system: str = "edge") -> torch.Tensor:
     """Frequency responses Psi_k of the CoShRem edge system, complex128 (n_filters, rows, cols), centred (DC at
     [rows // 2, cols // 2], as numpy.fft.fftshift lays out a spectrum).
 
@@ -61,9 +68,17 @@ def coshrem_filters(rows: int, cols: int, scales_per_octave: int = 2, octaves: f
     alpha 0.5, wavelet and window effective supports min(rows, cols) / 7 and / 14, no per-scale normalization.
     ``normalize`` divides each scale by |sum of Im h| over the left half of its first filter h in space, as pyCoShREM
     does by default. ``shear="coshrem"`` reproduces pyCoShREM / CoShNet exactly (even sizes only).
+    ``system="ridge"`` builds pyCoShREM's RidgeSystem variant instead (its unnormalized base filters): the wavelet
+    sampled on the origin (real, no half-sample shift) and no negation of the last orientations; ``normalize`` is then
+    not available (the ridge system's normalization is part of ``ridge_measure``).
     """
     if shear not in SHEAR_MODES:
         raise ValueError(f"shear must be one of {SHEAR_MODES}, got {shear!r}")
+    if system not in SYSTEMS:
+        raise ValueError(f"system must be one of {SYSTEMS}, got {system!r}")
+    if system == "ridge" and normalize:
+        raise ValueError("coshrem_filters: normalize=True is the edge system's normalization; the ridge system's is "
+                         "applied by deepcomplex.shearlet.ridge_measure")
     if rows < 2 or cols < 2:
         raise ValueError(f"coshrem_filters needs at least 2 x 2 pixels, got {rows} x {cols}")
     if shear == "coshrem" and (rows % 2 or cols % 2):
@@ -84,7 +99,8 @@ def coshrem_filters(rows: int, cols: int, scales_per_octave: int = 2, octaves: f
             xw, xg = (xi_y, xi_x) if along_y else (xi_x, xi_y)
             c_w = (63 * wes / 512) * (2 * np.pi / n_w)
             c_g = (74 * ges / 512) * (2 * np.pi / (f * n_g))
-            wav = _wavelet_off_origin(n_w, b, c_w)[xw + n_w // 2]
+            sample = _wavelet_off_origin if system == "edge" else _wavelet_on_origin
+            wav = sample(n_w, b, c_w)[xw + n_w // 2]
             m = f * xg - k * xw  # the sheared window argument on the fine grid
             if shear == "coshrem":
                 m = (m + f * n_g // 2) % (f * n_g) - f * n_g // 2  # circular roll of each line
@@ -92,7 +108,7 @@ def coshrem_filters(rows: int, cols: int, scales_per_octave: int = 2, octaves: f
             psi = wav * np.exp(-g ** 2 / 2)
             keep = (xi_y >= 0) if along_y else (xi_x < 0)  # analytic: one half-plane doubled, the other zeroed
             psi = np.where(keep, 2 * psi, 0)
-            if o > len(table) - 2 ** (shear_level - 2):  # the last xi_x-cone orientations (9, 10) are negated
+            if system == "edge" and o > len(table) - 2 ** (shear_level - 2):  # the last ones (9, 10) are negated
                 psi = -psi
             filters.append(psi)
     psi = np.stack(filters)
