@@ -85,3 +85,27 @@ def test_cli_missing_data_is_a_clear_error(tmp_path, capsys):
     assert rc == 2
     err = capsys.readouterr().err
     assert "train-images-idx3-ubyte" in err and "apt-get install dataset-fashion-mnist" in err
+
+
+def test_cli_model_args_reach_the_model_and_bind_resume(idx_dir, tmp_path, capsys):
+    out = tmp_path / "tiny"
+    args = ["train", "--model", "coshnet_tiny", "--dataset", "mnist", "--data-dir", str(idx_dir), "--epochs", "1",
+            "--batch-size", "100", "--limit-train", "200", "--out", str(out), "--no-progress"]
+    assert cli(args + ["--model-arg", "shear=coshrem", "--model-arg", "fuse_frontend=False"]) == 0
+    capsys.readouterr()
+    result = json.loads((out / "result.json").read_text())
+    assert result["model_args"] == {"shear": "coshrem", "fuse_frontend": False} and result["parameters"] == 49_990
+    state = torch.load(out / "checkpoint.pt", weights_only=False)
+    from deepcomplex.models import create_model
+
+    compat = create_model("coshnet_tiny", shear="coshrem").state_dict()["frontend.kernel"]
+    assert torch.equal(state["model"]["frontend.kernel"], compat)  # the checkpoint's filters are CoShNet's
+    assert cli(["eval", str(out)]) == 0  # eval rebuilds the model with the same arguments
+    assert json.loads(capsys.readouterr().out)["test_accuracy"] == pytest.approx(result["test_accuracy"])
+    # resuming with other model arguments is refused; bad ones are one-line errors
+    assert cli(args + ["--epochs", "2", "--resume", "--model-arg", "shear=exact"]) == 2
+    assert "model_args" in capsys.readouterr().err
+    assert cli(args + ["--out", str(tmp_path / "b"), "--model-arg", "nonsense=1"]) == 2
+    assert "unexpected keyword argument 'nonsense'" in capsys.readouterr().err
+    assert cli(args + ["--out", str(tmp_path / "c"), "--model-arg", "shear"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
