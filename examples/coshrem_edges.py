@@ -84,7 +84,7 @@ def main(argv=None) -> Path:
                   (np.ma.masked_less(angles.numpy(), 0), "hsv", (0, 180), f"edge orientation, degrees ({shear})"),
                   (ridges, "magma", (0, 1), f"ridge measure ({shear})")]
         for ax, (data, cmap, (lo, hi), name) in zip(row, panels):
-            shown = ax.imshow(np.asarray(data), cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+            shown = ax.imshow(np.ma.asarray(data), cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
             ax.set_title(name, fontsize=9)
             ax.set_axis_off()
             fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
