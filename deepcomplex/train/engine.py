@@ -130,6 +130,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         torch.set_rng_state(state["rng"])
         history, start = state["history"], state["epoch"] + 1
     params = count_parameters(model)
+    commit = _git_commit()  # the code that runs, read now: the checkout may move on while a long run trains
     n = len(ytr)
     for epoch in range(start, cfg.epochs):
         model.train()
@@ -167,7 +168,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         "test_accuracy": last["test_acc"], "test_loss": last["test_loss"], "train_loss": last["train_loss"],
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
         "images_per_second": sum(h["images_per_second"] for h in history) / len(history),
-        "seed": cfg.seed, "torch": torch.__version__, "deepcomplex": __version__, "git_commit": _git_commit(),
+        "seed": cfg.seed, "torch": torch.__version__, "deepcomplex": __version__, "git_commit": commit,
         "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
         "config": dataclasses.asdict(cfg), "history": history,
     }
