@@ -48,6 +48,9 @@ class _CoShNet(nn.Module):
 
 def _real_channel_kernel(conv: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
     """The first convolution as a complex (O, 2C, k, k) kernel on the real channels [Re C | Im C], and its bias."""
+    if conv.stride not in (1, (1, 1)) or conv.padding not in (0, (0, 0)):
+        raise ValueError(f"fuse_frontend needs a first convolution with stride 1 and no padding, got stride="
+                         f"{conv.stride}, padding={conv.padding}; build the model with fuse_frontend=False")
     if isinstance(conv, cnn.ComplexConv2d):
         w, b = conv.weight, conv.bias
         return torch.cat((w, 1j * w), 1), b
