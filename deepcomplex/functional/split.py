@@ -86,6 +86,11 @@ def _split_parts(input: torch.Tensor) -> torch.Tensor:
     return torch.stack((input.real, input.imag), 1)
 
 
+def dcf_kernels(weight: torch.Tensor, bases: torch.Tensor) -> torch.Tensor:
+    """DCF kernels K[p, o, c] = sum_b weight[p, o, c, b] * bases[b]: (2, O, C, k, k) from (2, O, C, B) and (B, k, k)."""
+    return torch.einsum("pocb,bhw->pochw", weight, bases)
+
+
 def split_dcf_conv2d(input: torch.Tensor, bases: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None,
                      stride=1, padding=0) -> torch.Tensor:
     """Split DCF convolution: Re/Im of (N, C, H, W) each convolved with kernels sum_b weight[p, o, c, b] * bases[b].
@@ -94,7 +99,7 @@ def split_dcf_conv2d(input: torch.Tensor, bases: torch.Tensor, weight: torch.Ten
     DCFNet's two-stage form (C*B single-channel convolutions, then a 1x1 mix) needs fewer multiply-adds, and a
     two-group convolution fewer calls, but both measured slower on CPU.
     """
-    kernels = torch.einsum("pocb,bhw->pochw", weight, bases)
+    kernels = dcf_kernels(weight, bases)
     parts = [F.conv2d(x, kernels[p], None if bias is None else bias[p], stride, padding)
              for p, x in enumerate(_split_parts(input).unbind(1))]
     return torch.complex(*parts)

@@ -7,6 +7,7 @@ from torch import nn
 
 from .. import init as cinit
 from .. import nn as cnn
+from ..functional.split import dcf_kernels
 from ..shearlet import ComplexShearlet2d
 from .registry import register_model
 
@@ -54,7 +55,7 @@ def _real_channel_kernel(conv: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
     if isinstance(conv, cnn.ComplexConv2d):
         w, b = conv.weight, conv.bias
         return torch.cat((w, 1j * w), 1), b
-    w = torch.einsum("pocb,bhw->pochw", conv.weight, conv.bases)
+    w = dcf_kernels(conv.weight, conv.bases)
     b = torch.complex(conv.bias[0], conv.bias[1]) if conv.bias is not None else None
     return torch.complex(torch.cat((w[0], torch.zeros_like(w[1])), 1), torch.cat((torch.zeros_like(w[0]), w[1]), 1)), b
 
