@@ -9,10 +9,11 @@ TORCH  ?= torch==2.13.0
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml Makefile
+$(VENV)/.installed: pyproject.toml Makefile $(wildcard deepcomplex/csrc/*.cpp)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[test,examples]"
+	$(PY) -m deepcomplex build-ext
 	touch $@
 
 # Fashion-MNIST from Debian's package (the IDX files land in /usr/share/datasets/fashion-mnist); needs root.

@@ -126,7 +126,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     e.add_argument("--data-dir", default=None)
     e.add_argument("--split", default=None, help="evaluate on this split's test part instead of the run's")
     _robustness_parser(sub)
+    b = sub.add_parser("build-ext", help="compile the optional CPU kernels (about a minute; once per torch version)")
+    b.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
+
+    if args.command == "build-ext":
+        from . import _extension
+        try:
+            path = _extension.build(verbose=args.verbose)
+        except Exception as err:  # compiler missing or failing: say so, layers keep their pure-PyTorch paths
+            print(f"deepcomplex build-ext: error: {err}", file=sys.stderr)
+            return 1
+        print(f"deepcomplex build-ext: kernels ready at {path}")
+        return 0
 
     if args.command == "robustness":
         return _run_robustness(args)

@@ -6,6 +6,7 @@ from typing import Optional, Sequence, Union
 import torch
 
 from .._layout import as_complex, complex_to_interleaved, interleaved_to_complex
+from .. import _extension
 from .._validation import check_complex
 
 
@@ -80,45 +81,90 @@ def _grouped_1x1(nd: int):
     return [1] * nd, [0] * nd, [1] * nd, False, [0] * nd
 
 
-class _WhiteningBatchNorm(torch.autograd.Function):
-    """Training-mode complex batch norm as grouped 1x1 convolutions on the interleaved real view.
+def _dense(x: torch.Tensor) -> torch.Tensor:
+    """``x`` itself when its elements fill their storage in some dimension order torch allocates alike, else a copy."""
+    if x.is_contiguous():
+        return x
+    if x.dim() in (4, 5):
+        fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
+        if x.is_contiguous(memory_format=fmt):
+            return x
+    return x.contiguous()
 
-    Raw second moments sum_n x x^T per channel come from one weight-gradient pass of a grouped 1x1 convolution
-    (x against itself), the whitening-plus-affine map is one grouped 1x1 convolution with a bias, and the backward is
-    the closed form dx = M^T g + (D + D^T) x + d_mu / n, where D and d_mu are the gradients of the raw moments and
-    mean obtained by differentiating the small per-channel computation. This replaces some twenty elementwise passes
-    (and their autograd copies) with a few vectorised ones.
+
+def _pairs(x: torch.Tensor) -> torch.Tensor:
+    """Real (N, C, P, 2) view of a dense complex (N, C, *S) tensor, P = prod(S): the compiled kernels' operand."""
+    z = x.reshape(*x.shape[:2], -1)
+    return torch.view_as_real(z)
+
+
+def _use_kernels(x: torch.Tensor) -> bool:
+    return x.device.type == "cpu" and _extension.available()
+
+
+class _WhiteningBatchNorm(torch.autograd.Function):
+    """Training-mode complex batch norm with a closed-form backward.
+
+    Forward: per-channel sums of x and x x^T (raw moments), the whitening-plus-affine map y = M x + c from them, and
+    its application. Backward: dx = M^T g + (D + D^T) x + d_mu / n, where D and d_mu are the gradients of the raw
+    moments and mean obtained by differentiating the small per-channel computation, which needs the sums of g and
+    g x^T. On the CPU, with the compiled kernels (deepcomplex._extension), each of these is one pass over memory, as in
+    torch's real batch norm; otherwise they run as grouped 1x1 convolutions on the interleaved real view.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        xr = complex_to_interleaved(x)
-        c2, nd = xr.shape[1], xr.dim() - 2
-        count = xr.numel() // c2
-        mean = xr.mean([0] + list(range(2, xr.dim())))
-        probe = xr.new_empty(c2, 2, *[1] * nd)
-        raw = torch.ops.aten.convolution_backward(xr, xr, probe, None, *_grouped_1x1(nd), c2 // 2,
-                                                  [False, True, False])[1]
-        mat, shift, cov = _mixing_kernel(weight, mean, raw, count, eps, bias)
-        out = torch.convolution(xr, mat, shift, *_grouped_1x1(nd), c2 // 2)
-        ctx.save_for_backward(x, weight, bias, mean, raw)
-        ctx.eps, ctx.count = eps, count
-        stats = (mean.reshape(-1, 2), torch.stack(cov, -1))
-        ctx.mark_non_differentiable(*stats)
-        return (interleaved_to_complex(out),) + stats
+        c = x.shape[1]
+        ctx.kernels, ctx.eps = _use_kernels(x), eps
+        real = x.real.dtype
+        if ctx.kernels:
+            x = _dense(x)
+            b = torch.view_as_real(bias) if bias is not None else None
+            out, sums, stats = torch.ops.deepcomplex.whiten_forward(_pairs(x), weight, b, eps)
+            out = torch.view_as_complex(out.view(x.shape[:2] + (-1, 2))).view(x.shape)
+            ctx.save_for_backward(x, weight, sums)
+            mean, cov = stats[:, :2].to(real), stats[:, 2:].to(real)
+        else:
+            count = x.numel() // c
+            xr = complex_to_interleaved(x)
+            nd = xr.dim() - 2
+            mean = xr.mean([0] + list(range(2, xr.dim())))
+            probe = xr.new_empty(2 * c, 2, *[1] * nd)
+            raw = torch.ops.aten.convolution_backward(xr, xr, probe, None, *_grouped_1x1(nd), c, [False, True, False])[1]
+            mat, shift, cov = _mixing_kernel(weight, mean, raw, count, eps, bias)
+            out = interleaved_to_complex(torch.convolution(xr, mat, shift, *_grouped_1x1(nd), c))
+            ctx.save_for_backward(x, weight, bias, mean, raw)
+            ctx.count = count
+            mean, cov = mean.reshape(-1, 2), torch.stack(cov, -1)
+        ctx.mark_non_differentiable(mean, cov)
+        return out, mean, cov
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out, _grad_mean, _grad_cov):
+        if ctx.kernels:
+            x, weight, sums = ctx.saved_tensors
+            g = grad_out if grad_out.stride() == x.stride() else torch.empty_like(x).copy_(grad_out)
+            gx, gweight, gbias = torch.ops.deepcomplex.whiten_backward(_pairs(g), _pairs(x), weight, sums, ctx.eps)
+            gx = torch.view_as_complex(gx.view(x.shape[:2] + (-1, 2))).view(x.shape)
+            real = x.real.dtype
+            gweight = gweight.to(real) if ctx.needs_input_grad[1] else None
+            gbias = torch.view_as_complex(gbias.to(real)) if ctx.needs_input_grad[2] else None
+            return gx, gweight, gbias, None
+        return _WhiteningBatchNorm._backward_convolutions(ctx, grad_out)
+
+    @staticmethod
+    def _backward_convolutions(ctx, grad_out):
         x, weight, bias, mean, raw = ctx.saved_tensors
-        xr = complex_to_interleaved(x)
-        c2, nd = xr.shape[1], xr.dim() - 2
+        c = x.shape[1]
         with torch.enable_grad():
             leaves = [t.detach().requires_grad_() if t is not None else None for t in (weight, bias, mean, raw)]
             mat, shift, _ = _mixing_kernel(leaves[0], leaves[2], leaves[3], ctx.count, ctx.eps, leaves[1])
+        xr = complex_to_interleaved(x)
+        nd = xr.dim() - 2
         g = complex_to_interleaved(grad_out)
         # separate passes: mkldnn's fused grouped-conv backward was slower than these on this CPU
-        gmat = torch.ops.aten.convolution_backward(g, xr, mat.detach(), None, *_grouped_1x1(nd), c2 // 2,
+        gmat = torch.ops.aten.convolution_backward(g, xr, mat.detach(), None, *_grouped_1x1(nd), c,
                                                    [False, True, False])[1]
         gshift = g.sum([0] + list(range(2, g.dim())))
         wanted = [t for t in leaves if t is not None]
@@ -126,11 +172,12 @@ class _WhiteningBatchNorm(torch.autograd.Function):
         by_leaf = dict(zip(map(id, wanted), grads))
         gweight, gbias, gmean, graw = (by_leaf.get(id(t)) if t is not None else None for t in leaves)
         # dx = M^T g + (D + D^T) x + d_mu / n: d/dx of sum_n x x^T is (D + D^T) x, d/dx of the mean is d_mu / n
-        mat_t = mat.detach().reshape(c2 // 2, 2, 2).transpose(1, 2).reshape(mat.shape)
-        d = graw.reshape(c2 // 2, 2, 2)
-        sym = (d + d.transpose(1, 2)).reshape(mat.shape)
-        gx = torch.convolution(g, mat_t, gmean / ctx.count, *_grouped_1x1(nd), c2 // 2)
-        gx.add_(torch.convolution(xr, sym, None, *_grouped_1x1(nd), c2 // 2))
+        shape = mat.shape
+        mat_t = mat.detach().reshape(c, 2, 2).transpose(1, 2).reshape(shape)
+        d = graw.reshape(c, 2, 2)
+        sym = (d + d.transpose(1, 2)).reshape(shape)
+        gx = torch.convolution(g, mat_t, gmean / ctx.count, *_grouped_1x1(nd), c)
+        gx.add_(torch.convolution(xr, sym, None, *_grouped_1x1(nd), c))
         return interleaved_to_complex(gx), gweight, gbias, None
 
 
@@ -166,7 +213,7 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
         if training and count == 1:
             raise ValueError(f"complex_batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        fused = training and input.dim() > 2  # the grouped-1x1-convolution path needs spatial dims
+        fused = training and (input.dim() > 2 or _use_kernels(input))  # the 1x1-convolution path needs spatial dims
         if fused:
             out, mean, cov = _WhiteningBatchNorm.apply(input, weight, bias, eps)
             vrr, vri, vii = cov.unbind(-1)
