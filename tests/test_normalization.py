@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ import torch
 from torch.autograd import gradcheck
 
 import deepcomplex.functional as CF
+from deepcomplex import _extension
 from deepcomplex.nn import (ComplexBatchNorm1d, ComplexBatchNorm2d, ComplexBatchNorm3d, ComplexGroupNorm,
                             ComplexLayerNorm, NaiveComplexBatchNorm2d)
 from conftest import CUDA, DTYPES, assert_matches, crandn, to_numpy
@@ -28,6 +30,20 @@ BN_CASES = [
     (ComplexBatchNorm3d, (3, 2, 2, 3, 4)),
 ]
 BN_IDS = ["1d-NC", "1d-NCL", "2d", "3d"]
+
+
+@pytest.fixture(autouse=True, params=["kernels", "torch"])
+def backend(request):
+    """Every test runs on the compiled CPU kernels and on the pure-PyTorch path (GPU, or no compiler)."""
+    if request.param == "torch":
+        with _extension.disabled():
+            yield request.param
+        return
+    if not _extension.available():
+        if os.environ.get("CI"):
+            pytest.fail("compiled kernels are not built: run `python -m deepcomplex build-ext`")
+        pytest.skip("compiled kernels are not built (python -m deepcomplex build-ext)")
+    yield request.param
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -338,6 +354,18 @@ def test_whitened_output_covariance(dtype):
     # near-singular channel: eps is visible (the weak direction is shrunk), yet the output is decorrelated
     lam = np.linalg.eigvalsh(cov_out[0])
     assert lam[0] < 0.2 and abs(lam[1] - 0.5) < 1e-3
+
+
+@pytest.mark.parametrize("shape", [(4096, 2), (1024, 2, 2, 2)], ids=["NC", "NCHW"])
+def test_large_mean_float32(shape):
+    # A mean 1000 times the spread: moments are centred (or summed in float64), so nothing cancels away.
+    torch.manual_seed(0)
+    re = torch.randn(*shape, dtype=torch.float64)
+    z = torch.complex(re, 3 * re + 0.1 * torch.randn(*shape, dtype=torch.float64)) + (1000 + 1000j)
+    y = ComplexBatchNorm2d(2) if len(shape) == 4 else ComplexBatchNorm1d(2)
+    out = y(z.to(torch.complex64)).to(torch.complex128)
+    ref, _, _ = np_batch_norm(to_numpy(z), np.tile([INV_SQRT2, 0.0, INV_SQRT2], (2, 1)), np.zeros(2, complex))
+    assert np.abs(to_numpy(out) - ref).max() < 1e-2
 
 
 def test_naive_batch_norm_leaves_correlation():

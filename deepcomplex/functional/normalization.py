@@ -124,16 +124,17 @@ class _WhiteningBatchNorm(torch.autograd.Function):
             out = torch.view_as_complex(out.view(x.shape[:2] + (-1, 2))).view(x.shape)
             ctx.save_for_backward(x, weight, sums)
             mean, cov = stats[:, :2].to(real), stats[:, 2:].to(real)
-        else:
+        else:  # centred first: raw float32 moments would cancel catastrophically when |mean| >> spread
             count = x.numel() // c
             xr = complex_to_interleaved(x)
             nd = xr.dim() - 2
             mean = xr.mean([0] + list(range(2, xr.dim())))
+            xc = xr - mean.reshape(1, -1, *[1] * nd)
             probe = xr.new_empty(2 * c, 2, *[1] * nd)
-            raw = torch.ops.aten.convolution_backward(xr, xr, probe, None, *_grouped_1x1(nd), c, [False, True, False])[1]
-            mat, shift, cov = _mixing_kernel(weight, mean, raw, count, eps, bias)
-            out = interleaved_to_complex(torch.convolution(xr, mat, shift, *_grouped_1x1(nd), c))
-            ctx.save_for_backward(x, weight, bias, mean, raw)
+            sc = torch.ops.aten.convolution_backward(xc, xc, probe, None, *_grouped_1x1(nd), c, [False, True, False])[1]
+            mat, shift, cov = _mixing_kernel(weight, torch.zeros_like(mean), sc, count, eps, bias)
+            out = interleaved_to_complex(torch.convolution(xc, mat, shift, *_grouped_1x1(nd), c))
+            ctx.save_for_backward(xc, weight, bias, sc)
             ctx.count = count
             mean, cov = mean.reshape(-1, 2), torch.stack(cov, -1)
         ctx.mark_non_differentiable(mean, cov)
@@ -155,29 +156,29 @@ class _WhiteningBatchNorm(torch.autograd.Function):
 
     @staticmethod
     def _backward_convolutions(ctx, grad_out):
-        x, weight, bias, mean, raw = ctx.saved_tensors
-        c = x.shape[1]
+        # y = M xc + beta with xc = x - mean: dx = M^T g + (D + D^T) xc - M^T sum(g) / n, D = dL/d(sum xc xc^T)
+        xc, weight, bias, sc = ctx.saved_tensors
+        c, nd = xc.shape[1] // 2, xc.dim() - 2
         with torch.enable_grad():
-            leaves = [t.detach().requires_grad_() if t is not None else None for t in (weight, bias, mean, raw)]
-            mat, shift, _ = _mixing_kernel(leaves[0], leaves[2], leaves[3], ctx.count, ctx.eps, leaves[1])
-        xr = complex_to_interleaved(x)
-        nd = xr.dim() - 2
+            leaves = [t.detach().requires_grad_() if t is not None else None for t in (weight, bias, sc)]
+            zero = sc.new_zeros(2 * c)
+            mat, shift, _ = _mixing_kernel(leaves[0], zero, leaves[2], ctx.count, ctx.eps, leaves[1])
         g = complex_to_interleaved(grad_out)
         # separate passes: mkldnn's fused grouped-conv backward was slower than these on this CPU
-        gmat = torch.ops.aten.convolution_backward(g, xr, mat.detach(), None, *_grouped_1x1(nd), c,
+        gmat = torch.ops.aten.convolution_backward(g, xc, mat.detach(), None, *_grouped_1x1(nd), c,
                                                    [False, True, False])[1]
         gshift = g.sum([0] + list(range(2, g.dim())))
         wanted = [t for t in leaves if t is not None]
         grads = torch.autograd.grad((mat, shift), wanted, (gmat, gshift), allow_unused=True)
         by_leaf = dict(zip(map(id, wanted), grads))
-        gweight, gbias, gmean, graw = (by_leaf.get(id(t)) if t is not None else None for t in leaves)
-        # dx = M^T g + (D + D^T) x + d_mu / n: d/dx of sum_n x x^T is (D + D^T) x, d/dx of the mean is d_mu / n
+        gweight, gbias, gsc = (by_leaf.get(id(t)) if t is not None else None for t in leaves)
         shape = mat.shape
-        mat_t = mat.detach().reshape(c, 2, 2).transpose(1, 2).reshape(shape)
-        d = graw.reshape(c, 2, 2)
+        mat_t = mat.detach().reshape(c, 2, 2).transpose(1, 2)
+        d = gsc.reshape(c, 2, 2)
         sym = (d + d.transpose(1, 2)).reshape(shape)
-        gx = torch.convolution(g, mat_t, gmean / ctx.count, *_grouped_1x1(nd), c)
-        gx.add_(torch.convolution(xr, sym, None, *_grouped_1x1(nd), c))
+        centre = -(mat_t @ gshift.reshape(c, 2, 1)).reshape(2 * c) / ctx.count
+        gx = torch.convolution(g, mat_t.reshape(shape), centre, *_grouped_1x1(nd), c)
+        gx.add_(torch.convolution(xc, sym, None, *_grouped_1x1(nd), c))
         return interleaved_to_complex(gx), gweight, gbias, None
 
 
