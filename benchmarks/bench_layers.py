@@ -39,10 +39,12 @@ from torch import nn
 try:
     import deepcomplex.functional as CF  # noqa: F401  (public API; imported so a broken install fails early)
     import deepcomplex.nn as cnn
+    from deepcomplex import _extension
 except ImportError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import deepcomplex.functional as CF  # noqa: F401
     import deepcomplex.nn as cnn
+    from deepcomplex import _extension
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_layers.json"
 CDTYPE, RDTYPE = torch.complex64, torch.float32
@@ -263,8 +265,13 @@ def norm_group(shape: tuple[int, ...]):
     bn, naive, real = cnn.ComplexBatchNorm2d(ch), cnn.NaiveComplexBatchNorm2d(ch), nn.BatchNorm2d(2 * ch)
     xb, xb_cl, xn = leaf(x), leaf(channels_last(x)), leaf(x)
     x_real = leaf(rrandn(n, 2 * ch, h, w_, seed=2))
+    def torch_path(inp):
+        with _extension.disabled():  # the pure-PyTorch path (GPU, or no compiled kernels)
+            return bn(inp)
+
     c = {
         "bn": Contender(lambda: bn(xb), [xb, *bn.parameters()]),
+        "bn-torch": Contender(lambda: torch_path(xb_cl), [xb_cl, *bn.parameters()], grad_like=channels_last),
         "bn-cl": Contender(lambda: bn(xb_cl), [xb_cl, *bn.parameters()], grad_like=channels_last),
         "naive": Contender(lambda: naive(xn), [xn, *naive.parameters()]),
         "real-bn": Contender(lambda: real(x_real), [x_real, *real.parameters()]),
@@ -275,6 +282,8 @@ def norm_group(shape: tuple[int, ...]):
          "real": "real-bn"},
         {"layer": "ComplexBatchNorm2d", "variant": "channels-last input", "shape": s, "ours": "bn-cl", "native": None,
          "real": "real-bn"},
+        {"layer": "ComplexBatchNorm2d", "variant": "CL, pure PyTorch", "shape": s, "ours": "bn-torch",
+         "native": None, "real": "real-bn"},
         {"layer": "NaiveComplexBatchNorm2d", "variant": "NCHW input", "shape": s, "ours": "naive", "native": None,
          "real": "real-bn"},
     ]
@@ -317,6 +326,7 @@ def machine_info(threads: int) -> dict:
         "torch_threads": threads,
         "torch_interop_threads": torch.get_num_interop_threads(),
         "mkldnn": torch.backends.mkldnn.is_available(),
+        "deepcomplex_kernels": _extension.available(),
         "load_average_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
@@ -417,7 +427,8 @@ def main(argv: Optional[list[str]] = None) -> dict:
         "raw_ms": raw,
     }
     print(f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, {platform.platform()}; "
-          f"forward+backward, median of {args.repeats} interleaved repeats (IQR = spread of ours)")
+          f"forward+backward, median of {args.repeats} interleaved repeats (IQR = spread of ours); compiled kernels "
+          f"{'loaded' if _extension.available() else 'NOT built (python -m deepcomplex build-ext)'}")
     print(format_table(rows))
     bad = [r["layer"] for r in rows for k in ("ours_ms", "native_ms", "real_ms")
            if r[k] is not None and not (math.isfinite(r[k]) and r[k] > 0)]

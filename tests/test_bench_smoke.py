@@ -19,6 +19,7 @@ EXPECTED_ROWS = {
     ("ComplexAvgPool2d", "NCHW input"), ("ComplexAvgPool2d", "channels-last input"),
     ("ComplexMaxPool2d", "NCHW input"),
     ("ComplexBatchNorm2d", "NCHW input"), ("ComplexBatchNorm2d", "channels-last input"),
+    ("ComplexBatchNorm2d", "CL, pure PyTorch"),
     ("NaiveComplexBatchNorm2d", "NCHW input"),
 }
 HAS_NATIVE = {"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear"}
