@@ -29,14 +29,15 @@ demo: install
 MODEL ?= coshnet_tiny
 RUN   ?= runs/$(MODEL)
 ARGS  ?=
+RECIPE ?= paper
 coshnet: install data
-	$(PY) -m deepcomplex train --model $(MODEL) --epochs 20 --batch-size 128 --lr 1e-3 --seed 1 --out $(RUN) \
+	$(PY) -m deepcomplex train --model $(MODEL) --epochs 20 --batch-size 128 --lr 1e-3 --seed 1 --recipe $(RECIPE) --out $(RUN) \
 		$(if $(wildcard $(RUN)/checkpoint.pt),--resume) $(ARGS)
 	$(PY) -m deepcomplex robustness $(RUN)
 
 # A few minutes: 2 epochs on 6,000 training images, tested on 2,000.
 coshnet-quick: install data
-	$(PY) -m deepcomplex train --model $(MODEL) --epochs 2 --limit-train 6000 --limit-test 2000 --seed 1 \
+	$(PY) -m deepcomplex train --model $(MODEL) --epochs 2 --limit-train 6000 --limit-test 2000 --seed 1 --recipe $(RECIPE) \
 		--out $(RUN)-quick $(if $(wildcard $(RUN)-quick/checkpoint.pt),--resume) $(ARGS)
 	$(PY) -m deepcomplex robustness $(RUN)-quick --limit-test 2000
 

@@ -13,6 +13,7 @@ import torch
 def _train_parser(sub) -> None:
     from .data import DATASETS, SPLITS
     from .models import list_models
+    from .train.engine import RECIPES
 
     p = sub.add_parser("train", help="train a registered model", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default="resnet18", choices=list_models())
@@ -24,6 +25,9 @@ def _train_parser(sub) -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--recipe", default="paper", choices=sorted(RECIPES),
+                   help="paper: Adam at a constant rate, no augmentation; regularized: cosine decay of the rate to 0 "
+                        "and random flips and shifts by up to 2 pixels (the same for every model)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="runs/run", help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
     p.add_argument("--data-dir", default=None, help="directory with the dataset's IDX files (default: Debian's package)")
@@ -144,6 +148,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return _run_robustness(args)
 
     from .train import TrainConfig, evaluate_run, train
+    from .train.engine import RECIPES
 
     if args.command == "train":
         if args.threads:
@@ -152,7 +157,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), dataset=args.dataset,
                               split=args.split, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                               seed=args.seed, out=args.out, data_dir=args.data_dir, limit_train=args.limit_train,
-                              limit_test=args.limit_test)
+                              limit_test=args.limit_test, **RECIPES[args.recipe])
             result = train(cfg, resume=args.resume, progress=not args.no_progress)
         except (FileNotFoundError, FileExistsError, ValueError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)

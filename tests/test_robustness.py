@@ -9,7 +9,7 @@ from scipy import ndimage
 
 from conftest import write_band_idx
 from deepcomplex.cli import main as cli
-from deepcomplex.data import gaussian_blur, gaussian_noise
+from deepcomplex.data import gaussian_blur, gaussian_noise, random_flip_shift
 from deepcomplex.train import TrainConfig, robustness, train
 
 
@@ -167,3 +167,47 @@ def test_cli_robustness_missing_checkpoint(tmp_path, capsys):
     assert cli(["robustness", str(tmp_path / "nowhere"), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("deepcomplex robustness: error:") and "not found" in err and "\n" not in err
+
+
+def _np_flip_shift(image: np.ndarray, mirror: bool, dy: int, dx: int) -> np.ndarray:
+    """(C, H, W) image mirrored left-right (if ``mirror``) and moved by (dy, dx) with zeros shifted in."""
+    img = image[:, :, ::-1] if mirror else image
+    out = np.zeros_like(img)
+    c, h, w = img.shape
+    ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
+    xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
+    out[:, yd, xd] = img[:, ys, xs]
+    return out
+
+
+def test_flip_shift_outputs_are_flips_and_shifts_of_their_own_image():
+    torch.manual_seed(0)
+    x = torch.rand(500, 2, 7, 9, dtype=torch.float64) + 0.1  # no zeros, so every placement is distinguishable
+    y = random_flip_shift(x, 2, generator=torch.Generator().manual_seed(5)).numpy()
+    seen = set()
+    for i in range(len(x)):
+        matches = [(m, dy, dx) for m in (False, True) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if np.array_equal(_np_flip_shift(x[i].numpy(), m, dy, dx), y[i])]
+        assert len(matches) == 1, i
+        seen.add(matches[0])
+    assert len(seen) == 50  # over 500 images every flip x shift combination turns up
+
+
+def test_flip_shift_is_seeded_and_can_be_the_identity():
+    x = torch.rand(16, 1, 6, 6)
+    a = random_flip_shift(x, 2, generator=torch.Generator().manual_seed(1))
+    b = random_flip_shift(x, 2, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(a, b) and not torch.equal(a, x)
+    assert torch.equal(random_flip_shift(x, 0, flip=False), x)
+    mirrored = random_flip_shift(x, 0, generator=torch.Generator().manual_seed(2))
+    assert all(torch.equal(m, im) or torch.equal(m, im.flip(-1)) for m, im in zip(mirrored, x))
+    assert random_flip_shift(torch.empty(0, 1, 6, 6), 2).shape == (0, 1, 6, 6)
+
+
+def test_flip_shift_bad_input():
+    with pytest.raises(ValueError, match="random_flip_shift expects a 4D input"):
+        random_flip_shift(torch.rand(6, 6))
+    with pytest.raises(TypeError, match="random_flip_shift expects a floating-point tensor"):
+        random_flip_shift(torch.zeros(1, 1, 6, 6, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="max_shift to be a non-negative int"):
+        random_flip_shift(torch.rand(1, 1, 6, 6), -1)

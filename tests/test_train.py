@@ -7,6 +7,7 @@ import torch
 from conftest import write_band_idx
 from deepcomplex.cli import main as cli
 from deepcomplex.train import TrainConfig, evaluate_run, train
+from deepcomplex.train.engine import RECIPES, learning_rate
 
 
 @pytest.fixture(scope="module")
@@ -35,16 +36,64 @@ def test_train_learns_and_writes_files(idx_dir, tmp_path):
     assert len((tmp_path / "run" / "metrics.csv").read_text().strip().splitlines()) == 1 + 3
 
 
-def test_resume_gives_the_same_weights_as_an_uninterrupted_run(idx_dir, tmp_path):
-    train(_cfg(idx_dir, tmp_path / "full", epochs=3), progress=False)
-    train(_cfg(idx_dir, tmp_path / "split", epochs=1), progress=False)
-    train(_cfg(idx_dir, tmp_path / "split", epochs=3), resume=True, progress=False)
+class _Interrupted(Exception):
+    pass
+
+
+@pytest.mark.parametrize("recipe", sorted(RECIPES))
+def test_resume_gives_the_same_weights_as_an_uninterrupted_run(idx_dir, tmp_path, recipe, monkeypatch):
+    train(_cfg(idx_dir, tmp_path / "full", epochs=3, **RECIPES[recipe]), progress=False)
+    import deepcomplex.train.engine as engine
+
+    real_save_csv = engine.save_csv
+
+    def stop_after_first_epoch(path, history):  # the process dies once the first epoch's checkpoint is written
+        real_save_csv(path, history)
+        raise _Interrupted
+
+    monkeypatch.setattr(engine, "save_csv", stop_after_first_epoch)
+    with pytest.raises(_Interrupted):
+        train(_cfg(idx_dir, tmp_path / "split", epochs=3, **RECIPES[recipe]), progress=False)
+    monkeypatch.setattr(engine, "save_csv", real_save_csv)
+    assert torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)["epoch"] == 0
+    train(_cfg(idx_dir, tmp_path / "split", epochs=3, **RECIPES[recipe]), resume=True, progress=False)
     full = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
     resumed = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)
     assert full["epoch"] == resumed["epoch"] == 2
     for k, v in full["model"].items():
         assert torch.equal(v, resumed["model"][k]), k
     assert [h["test_acc"] for h in full["history"]] == [h["test_acc"] for h in resumed["history"]]
+
+
+def test_regularized_recipe_changes_training_and_binds_resume(idx_dir, tmp_path, capsys):
+    paper = train(_cfg(idx_dir, tmp_path / "paper", epochs=1), progress=False)
+    reg = train(_cfg(idx_dir, tmp_path / "reg", epochs=1, **RECIPES["regularized"]), progress=False)
+    assert reg["config"]["schedule"] == "cosine" and reg["config"]["augment"] == "flip-shift"
+    assert reg["history"][0]["train_loss"] != paper["history"][0]["train_loss"]
+    args = ["train", "--model", "complex_cnn_small", "--dataset", "mnist", "--data-dir", str(idx_dir), "--epochs", "1",
+            "--batch-size", "32", "--lr", "3e-3", "--seed", "3", "--out", str(tmp_path / "reg"), "--no-progress",
+            "--resume"]
+    assert cli(args) == 2  # the run was made with the regularized recipe
+    assert "schedule" in capsys.readouterr().err
+    assert cli(args + ["--recipe", "regularized"]) == 0
+    # a cosine schedule is laid out over all epochs: continuing it to more epochs would be a different run
+    assert cli(args[:-1] + ["--recipe", "regularized", "--epochs", "2", "--resume"]) == 2
+    assert "epochs" in capsys.readouterr().err
+
+
+def test_learning_rate_schedules():
+    const = TrainConfig(lr=0.1)
+    assert [learning_rate(const, s, 10) for s in (0, 5, 9)] == [0.1, 0.1, 0.1]
+    cos = TrainConfig(lr=0.1, schedule="cosine")
+    assert learning_rate(cos, 0, 10) == pytest.approx(0.1)
+    assert learning_rate(cos, 5, 10) == pytest.approx(0.05)
+    assert learning_rate(cos, 10, 10) == pytest.approx(0.0, abs=1e-12)
+    rates = [learning_rate(cos, s, 10) for s in range(11)]
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    with pytest.raises(ValueError, match="unknown schedule 'step'"):
+        TrainConfig(schedule="step")
+    with pytest.raises(ValueError, match="unknown augment 'mixup'"):
+        TrainConfig(augment="mixup")
 
 
 def test_never_overwrites_a_run_and_checks_resume_settings(idx_dir, tmp_path):

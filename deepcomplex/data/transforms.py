@@ -1,4 +1,5 @@
-"""Image perturbations for robustness tests (CoShNet's protocol): additive Gaussian noise and per-image Gaussian blur.
+"""Image perturbations: additive Gaussian noise and per-image Gaussian blur for robustness tests (CoShNet's protocol),
+and the random flips and shifts of the regularized training recipe.
 
 Both work on float image batches in [0, 1] (``load_data``'s layout, (N, C, H, W)), in plain torch on any device.
 
@@ -124,3 +125,31 @@ def gaussian_blur(images: torch.Tensor, sigma: Union[float, torch.Tensor]) -> to
         keep = (~active).to(images.device)[:, None, None, None]
         out = torch.where(keep, images, out)
     return out
+
+
+def random_flip_shift(images: torch.Tensor, max_shift: int = 2, flip: bool = True,
+                      generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """Training augmentation: each image mirrored left-right with probability 1/2 (when ``flip``) and moved by a whole
+    number of pixels in [-max_shift, max_shift] along each axis, the uncovered border filled with 0 (the background).
+
+    Batched (no Python loop over images) and driven by ``generator`` alone, so a seeded generator gives the same batch
+    on every run; returns a new tensor of the same shape.
+    """
+    _check_images("random_flip_shift", images, (4,))
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
+        raise ValueError(f"random_flip_shift expects max_shift to be a non-negative int, got {max_shift!r}")
+    n, c, h, w = images.shape
+    if n == 0:
+        return images.clone()
+    s = max_shift
+    padded = torch.nn.functional.pad(images, (s, s, s, s))
+    dy = torch.randint(0, 2 * s + 1, (n,), generator=generator)
+    dx = torch.randint(0, 2 * s + 1, (n,), generator=generator)
+    mirror = torch.rand(n, generator=generator) < 0.5 if flip else torch.zeros(n, dtype=torch.bool)
+    cols = torch.arange(w)
+    cols = torch.where(mirror[:, None], cols.flip(0)[None, :], cols[None, :]) + dx[:, None]    # (n, w)
+    rows = torch.arange(h)[None, :] + dy[:, None]                                             # (n, h)
+    dev = images.device
+    batch = torch.arange(n, device=dev)[:, None, None, None]
+    chan = torch.arange(c, device=dev)[None, :, None, None]
+    return padded[batch, chan, rows.to(dev)[:, None, :, None], cols.to(dev)[:, None, None, :]]

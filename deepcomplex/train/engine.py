@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import platform
 import subprocess
 import time
@@ -14,7 +15,7 @@ from torch import nn
 from tqdm import tqdm
 
 from .. import __version__
-from ..data import load_split
+from ..data import load_split, random_flip_shift
 from ..models import count_parameters, create_model
 from .io import load_checkpoint, save_checkpoint, save_csv, save_json
 
@@ -37,9 +38,42 @@ class TrainConfig:
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     eval_batch_size: int = 1000
+    schedule: str = "constant"     # learning rate: "constant" (the papers) or "cosine" (to 0 at the last step)
+    augment: str = "none"          # "none" (the papers) or "flip-shift" (mirror, shift by up to 2 pixels)
 
     # a resumed run must agree with its checkpoint on these
-    _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test")
+    # (and on epochs too when the learning rate follows a schedule laid out over all of them)
+    _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test",
+                    "schedule", "augment")
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
+        if self.augment not in AUGMENTS:
+            raise ValueError(f"unknown augment {self.augment!r}; choose from {', '.join(AUGMENTS)}")
+
+
+SCHEDULES = ("constant", "cosine")
+AUGMENTS = ("none", "flip-shift")
+# Named recipes for every model alike: "paper" is the CoShNet paper's (Adam, constant rate, no augmentation);
+# "regularized" adds a cosine learning-rate decay and random flips and shifts.
+RECIPES = {"paper": {"schedule": "constant", "augment": "none"},
+           "regularized": {"schedule": "cosine", "augment": "flip-shift"}}
+
+
+def learning_rate(cfg: TrainConfig, step: int, total: int) -> float:
+    """The learning rate of optimizer step ``step`` (0-based) of ``total``."""
+    if cfg.schedule == "cosine":
+        return 0.5 * cfg.lr * (1.0 + math.cos(math.pi * step / total))
+    return cfg.lr
+
+
+def _augment(cfg: TrainConfig, images: torch.Tensor, epoch: int, batch: int) -> torch.Tensor:
+    """The training batch as the model sees it; random choices depend only on (seed, epoch, batch), as on resume."""
+    if cfg.augment == "none":
+        return images
+    g = torch.Generator().manual_seed((cfg.seed * 1_000_003 + epoch) * 100_003 + batch)
+    return random_flip_shift(images, 2, generator=g)
 
 
 def load_data(cfg: TrainConfig):
@@ -121,7 +155,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         state = load_checkpoint(ckpt_path)
         saved = state["config"]
         defaults = TrainConfig()
-        diff = {k: (saved.get(k, getattr(defaults, k)), getattr(cfg, k)) for k in TrainConfig._RESUME_KEYS
+        keys = TrainConfig._RESUME_KEYS + (("epochs",) if cfg.schedule != "constant" else ())
+        diff = {k: (saved.get(k, getattr(defaults, k)), getattr(cfg, k)) for k in keys
                 if saved.get(k, getattr(defaults, k)) != getattr(cfg, k)}
         if diff:
             raise ValueError(f"--resume: the run in {out} was made with other settings (checkpoint, now): {diff}")
@@ -139,9 +174,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         total, correct = 0.0, 0
         batches = range(0, n, cfg.batch_size)
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
-        for i in bar:
+        for b, i in enumerate(bar):
             idx = order[i:i + cfg.batch_size]
-            logits = model(xtr[idx])
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(cfg, epoch * len(batches) + b, cfg.epochs * len(batches))
+            logits = model(_augment(cfg, xtr[idx], epoch, b))
             loss = nn.functional.cross_entropy(logits, ytr[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
