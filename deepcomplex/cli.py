@@ -22,12 +22,14 @@ def _train_parser(sub) -> None:
     p.add_argument("--dataset", default="fashion-mnist", choices=sorted(DATASETS))
     p.add_argument("--split", default="60k", choices=sorted(SPLITS),
                    help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k")
-    p.add_argument("--epochs", type=int, default=20)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--epochs", type=int, default=None, help="default: the recipe's, else 20")
+    p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's, else 128")
+    p.add_argument("--lr", type=float, default=None, help="(base) learning rate; default: the recipe's, else 1e-3")
     p.add_argument("--recipe", default="paper", choices=sorted(RECIPES),
-                   help="paper: Adam at a constant rate, no augmentation; regularized: cosine decay of the rate to 0 "
-                        "and random flips and shifts by up to 2 pixels (the same for every model)")
+                   help="paper: CoShNet's (Adam, constant rate, no augmentation); regularized: the same with a cosine "
+                        "decay of the rate to 0 and random flips and 2-pixel shifts; dcn-cifar: Deep Complex Networks' "
+                        "(SGD Nesterov, piecewise rate from 0.1, clip 1, weight decay, batch 64, 200 epochs, flips and "
+                        "shifts)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="runs/run", help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
     p.add_argument("--data-dir", default=None, help="directory with the dataset's IDX files (default: Debian's package)")
@@ -154,10 +156,13 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.threads:
             torch.set_num_threads(args.threads)
         try:
+            recipe = dict(RECIPES[args.recipe])
+            for key in ("epochs", "batch_size", "lr"):  # the command line wins over the recipe
+                if getattr(args, key) is not None:
+                    recipe[key] = getattr(args, key)
             cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), dataset=args.dataset,
-                              split=args.split, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                              seed=args.seed, out=args.out, data_dir=args.data_dir, limit_train=args.limit_train,
-                              limit_test=args.limit_test, **RECIPES[args.recipe])
+                              split=args.split, seed=args.seed, out=args.out, data_dir=args.data_dir,
+                              limit_train=args.limit_train, limit_test=args.limit_test, **recipe)
             result = train(cfg, resume=args.resume, progress=not args.no_progress)
         except (FileNotFoundError, FileExistsError, ValueError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)

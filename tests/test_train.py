@@ -40,9 +40,13 @@ class _Interrupted(Exception):
     pass
 
 
+def _recipe(name):
+    return {k: v for k, v in RECIPES[name].items() if k != "epochs"}
+
+
 @pytest.mark.parametrize("recipe", sorted(RECIPES))
 def test_resume_gives_the_same_weights_as_an_uninterrupted_run(idx_dir, tmp_path, recipe, monkeypatch):
-    train(_cfg(idx_dir, tmp_path / "full", epochs=3, **RECIPES[recipe]), progress=False)
+    train(_cfg(idx_dir, tmp_path / "full", epochs=3, **_recipe(recipe)), progress=False)
     import deepcomplex.train.engine as engine
 
     real_save_csv = engine.save_csv
@@ -53,10 +57,10 @@ def test_resume_gives_the_same_weights_as_an_uninterrupted_run(idx_dir, tmp_path
 
     monkeypatch.setattr(engine, "save_csv", stop_after_first_epoch)
     with pytest.raises(_Interrupted):
-        train(_cfg(idx_dir, tmp_path / "split", epochs=3, **RECIPES[recipe]), progress=False)
+        train(_cfg(idx_dir, tmp_path / "split", epochs=3, **_recipe(recipe)), progress=False)
     monkeypatch.setattr(engine, "save_csv", real_save_csv)
     assert torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)["epoch"] == 0
-    train(_cfg(idx_dir, tmp_path / "split", epochs=3, **RECIPES[recipe]), resume=True, progress=False)
+    train(_cfg(idx_dir, tmp_path / "split", epochs=3, **_recipe(recipe)), resume=True, progress=False)
     full = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
     resumed = torch.load(tmp_path / "split" / "checkpoint.pt", weights_only=False)
     assert full["epoch"] == resumed["epoch"] == 2
@@ -81,6 +85,32 @@ def test_regularized_recipe_changes_training_and_binds_resume(idx_dir, tmp_path,
     assert "epochs" in capsys.readouterr().err
 
 
+def test_dcn_recipe_optimizer_decay_and_clipping(idx_dir, tmp_path):
+    cfg = _cfg(idx_dir, tmp_path / "dcn", epochs=1, **_recipe("dcn-cifar"))
+    assert cfg.batch_size == 64 and cfg.lr == 0.1 and RECIPES["dcn-cifar"]["epochs"] == 200
+    from deepcomplex.models import create_model
+    from deepcomplex.train.engine import make_optimizer
+
+    model = create_model("complex_cnn_small")
+    opt = make_optimizer(cfg, model)
+    assert isinstance(opt, torch.optim.SGD) and opt.defaults["nesterov"] and opt.defaults["momentum"] == 0.9
+    decayed = {id(p) for p in opt.param_groups[0]["params"]}
+    assert opt.param_groups[0]["weight_decay"] == 2e-4 and opt.param_groups[1]["weight_decay"] == 0.0
+    for name, p in model.named_parameters():
+        assert (id(p) in decayed) == (name.endswith("weight") and p.dim() > 1), name
+    # every step clips the gradient norm at 1
+    import deepcomplex.train.engine as engine
+
+    seen = []
+    real_clip = torch.nn.utils.clip_grad_norm_
+    engine.nn.utils.clip_grad_norm_ = lambda params, max_norm: seen.append(max_norm) or real_clip(params, max_norm)
+    try:
+        train(cfg, progress=False)
+    finally:
+        engine.nn.utils.clip_grad_norm_ = real_clip
+    assert seen and set(seen) == {1.0}
+
+
 def test_learning_rate_schedules():
     const = TrainConfig(lr=0.1)
     assert [learning_rate(const, s, 10) for s in (0, 5, 9)] == [0.1, 0.1, 0.1]
@@ -90,6 +120,11 @@ def test_learning_rate_schedules():
     assert learning_rate(cos, 10, 10) == pytest.approx(0.0, abs=1e-12)
     rates = [learning_rate(cos, s, 10) for s in range(11)]
     assert all(a > b for a, b in zip(rates, rates[1:]))
+    dcn = TrainConfig(lr=0.1, schedule="dcn")
+    assert [learning_rate(dcn, e * 7, 1400, 7) for e in (0, 9, 10, 99, 100, 119, 120, 149, 150, 199)] == \
+        pytest.approx([0.01, 0.01, 0.1, 0.1, 0.01, 0.01, 1e-3, 1e-3, 1e-4, 1e-4])
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+        TrainConfig(optimizer="lbfgs")
     with pytest.raises(ValueError, match="unknown schedule 'step'"):
         TrainConfig(schedule="step")
     with pytest.raises(ValueError, match="unknown augment 'mixup'"):

@@ -38,33 +38,50 @@ class TrainConfig:
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
     eval_batch_size: int = 1000
-    schedule: str = "constant"     # learning rate: "constant" (the papers) or "cosine" (to 0 at the last step)
-    augment: str = "none"          # "none" (the papers) or "flip-shift" (mirror, shift by up to 2 pixels)
+    schedule: str = "constant"     # learning rate: "constant" (CoShNet), "cosine" (to 0 at the last step), "dcn" (piecewise)
+    augment: str = "none"          # "none", "flip-shift" (mirror, shift by up to 2 pixels), "flip-shift-0.125" (1/8 side)
+    optimizer: str = "adam"        # "adam" or "sgd-nesterov" (momentum 0.9)
+    weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
+    clip_grad_norm: Optional[float] = None
 
     # a resumed run must agree with its checkpoint on these
     # (and on epochs too when the learning rate follows a schedule laid out over all of them)
     _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test",
-                    "schedule", "augment")
+                    "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm")
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
         if self.augment not in AUGMENTS:
             raise ValueError(f"unknown augment {self.augment!r}; choose from {', '.join(AUGMENTS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
 
 
-SCHEDULES = ("constant", "cosine")
-AUGMENTS = ("none", "flip-shift")
-# Named recipes for every model alike: "paper" is the CoShNet paper's (Adam, constant rate, no augmentation);
-# "regularized" adds a cosine learning-rate decay and random flips and shifts.
-RECIPES = {"paper": {"schedule": "constant", "augment": "none"},
-           "regularized": {"schedule": "cosine", "augment": "flip-shift"}}
+SCHEDULES = ("constant", "cosine", "dcn")
+AUGMENTS = ("none", "flip-shift", "flip-shift-0.125")
+OPTIMIZERS = ("adam", "sgd-nesterov")
+# The DCN code's schedule for its base rate 0.1: (first epoch, factor of lr) from epoch 0, 10, 100, 120, 150 on.
+DCN_STEPS = ((0, 0.1), (10, 1.0), (100, 0.1), (120, 0.01), (150, 0.001))
+# Named recipes, the same for every model: "paper" is CoShNet's (Adam 1e-3, constant rate, batch 128, 20 epochs, no
+# augmentation); "regularized" adds a cosine decay and random flips and 2-pixel shifts; "dcn-cifar" is Deep Complex
+# Networks' CIFAR/SVHN recipe (SGD Nesterov 0.9, gradient norm clipped at 1, Keras l2(1e-4) on kernels, which is a weight
+# decay of 2e-4, batch 64, 200 epochs of the piecewise schedule, flips and shifts by 1/8 of the side).
+RECIPES = {
+    "paper": {"schedule": "constant", "augment": "none"},
+    "regularized": {"schedule": "cosine", "augment": "flip-shift"},
+    "dcn-cifar": {"schedule": "dcn", "augment": "flip-shift-0.125", "optimizer": "sgd-nesterov", "lr": 0.1,
+                  "weight_decay": 2e-4, "clip_grad_norm": 1.0, "batch_size": 64, "epochs": 200},
+}
 
 
-def learning_rate(cfg: TrainConfig, step: int, total: int) -> float:
-    """The learning rate of optimizer step ``step`` (0-based) of ``total``."""
+def learning_rate(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int = 1) -> float:
+    """The learning rate of optimizer step ``step`` (0-based) of ``total`` (``steps_per_epoch`` for epoch schedules)."""
     if cfg.schedule == "cosine":
         return 0.5 * cfg.lr * (1.0 + math.cos(math.pi * step / total))
+    if cfg.schedule == "dcn":
+        epoch = step // steps_per_epoch
+        return cfg.lr * [factor for first, factor in DCN_STEPS if epoch >= first][-1]
     return cfg.lr
 
 
@@ -72,8 +89,20 @@ def _augment(cfg: TrainConfig, images: torch.Tensor, epoch: int, batch: int) -> 
     """The training batch as the model sees it; random choices depend only on (seed, epoch, batch), as on resume."""
     if cfg.augment == "none":
         return images
+    shift = 2 if cfg.augment == "flip-shift" else round(0.125 * max(images.shape[-2:]))
     g = torch.Generator().manual_seed((cfg.seed * 1_000_003 + epoch) * 100_003 + batch)
-    return random_flip_shift(images, 2, generator=g)
+    return random_flip_shift(images, shift, generator=g)
+
+
+def make_optimizer(cfg: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
+    """The recipe's optimizer; weight decay reaches weight matrices and kernels, not biases or normalization."""
+    groups = list(model.parameters())  # one group without decay, as checkpoints of earlier versions have
+    if cfg.weight_decay:
+        groups = [{"params": [p for p in groups if p.dim() > 1], "weight_decay": cfg.weight_decay},
+                  {"params": [p for p in groups if p.dim() <= 1], "weight_decay": 0.0}]
+    if cfg.optimizer == "sgd-nesterov":
+        return torch.optim.SGD(groups, lr=cfg.lr, momentum=0.9, nesterov=True)
+    return torch.optim.Adam(groups, lr=cfg.lr)
 
 
 def load_data(cfg: TrainConfig):
@@ -149,13 +178,13 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     torch.manual_seed(cfg.seed)
     xtr, ytr, xte, yte = load_data(cfg)
     model = create_model(cfg.model, **cfg.model_args)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = make_optimizer(cfg, model)
     history, start = [], 0
     if resume:
         state = load_checkpoint(ckpt_path)
         saved = state["config"]
         defaults = TrainConfig()
-        keys = TrainConfig._RESUME_KEYS + (("epochs",) if cfg.schedule != "constant" else ())
+        keys = TrainConfig._RESUME_KEYS + (("epochs",) if cfg.schedule == "cosine" else ())
         diff = {k: (saved.get(k, getattr(defaults, k)), getattr(cfg, k)) for k in keys
                 if saved.get(k, getattr(defaults, k)) != getattr(cfg, k)}
         if diff:
@@ -177,11 +206,13 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         for b, i in enumerate(bar):
             idx = order[i:i + cfg.batch_size]
             for group in opt.param_groups:
-                group["lr"] = learning_rate(cfg, epoch * len(batches) + b, cfg.epochs * len(batches))
+                group["lr"] = learning_rate(cfg, epoch * len(batches) + b, cfg.epochs * len(batches), len(batches))
             logits = model(_augment(cfg, xtr[idx], epoch, b))
             loss = nn.functional.cross_entropy(logits, ytr[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if cfg.clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
             opt.step()
             total += loss.item() * len(idx)
             correct += (logits.argmax(1) == ytr[idx]).sum().item()
