@@ -20,7 +20,7 @@ def _train_parser(sub) -> None:
     p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", dest="model_args",
                    help="keyword argument of the model's constructor, e.g. shear=coshrem (repeatable)")
     p.add_argument("--dataset", default="fashion-mnist", choices=sorted(DATASETS))
-    p.add_argument("--split", default="60k", choices=sorted(SPLITS),
+    p.add_argument("--split", default=None, choices=sorted(SPLITS),
                    help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k")
     p.add_argument("--epochs", type=int, default=None, help="default: the recipe's, else 20")
     p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's, else 128")

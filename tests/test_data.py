@@ -16,6 +16,7 @@ import pytest
 import torch
 
 import deepcomplex.data.mnist as mnist_mod
+from deepcomplex.data.mnist import DATASETS as IDX_DATASETS
 from deepcomplex.data import (DATASETS, SPLITS, DataFormatError, load_part, load_split, parse_idx, read_idx,
                               resolve_dir, write_idx)
 
@@ -367,7 +368,9 @@ def no_env(monkeypatch):
 
 def test_registry():
     assert set(DATASETS) >= {"mnist", "fashion-mnist"}
-    assert SPLITS == {"60k": ("train", "test"), "10k20E": ("test", "train")}
+    assert set(DATASETS) == {"mnist", "fashion-mnist", "cifar10", "cifar100", "svhn"}
+    assert SPLITS["60k"] == (("train",), "test") and SPLITS["10k20E"] == (("test",), "train")
+    assert SPLITS["standard"] == (("train",), "test") and SPLITS["train+extra"] == (("train", "extra"), "test")
 
 
 @pytest.mark.parametrize("gz", [True, False, {"train-images": True, "train-labels": False, "test-images": False,
@@ -427,7 +430,7 @@ def test_fashion_mnist_checksum_mismatch(tmp_path, no_env):
     with pytest.raises(DataFormatError) as exc:
         load_split("fashion-mnist", "60k", tmp_path)
     msg = assert_names(exc, tmp_path / (STEMS["train-images"] + ".gz"), "checksum")
-    assert DATASETS["fashion-mnist"].sha256["train-images"] in msg
+    assert IDX_DATASETS["fashion-mnist"].sha256["train-images"] in msg
 
 
 def test_fashion_mnist_checksum_mismatch_raw_test_part(tmp_path, no_env):
@@ -436,7 +439,7 @@ def test_fashion_mnist_checksum_mismatch_raw_test_part(tmp_path, no_env):
     with pytest.raises(DataFormatError) as exc:
         load_part("fashion-mnist", "test", tmp_path)
     msg = assert_names(exc, tmp_path / STEMS["test-images"], "checksum")
-    assert DATASETS["fashion-mnist"].sha256["test-images"] in msg
+    assert IDX_DATASETS["fashion-mnist"].sha256["test-images"] in msg
 
 
 def test_fashion_mnist_verify_false(tmp_path, no_env):
@@ -599,7 +602,7 @@ def test_real_fashion_mnist(monkeypatch):
     xtr, ytr, xte, yte = load_split("fashion-mnist", "60k")
 
     # every file was read with its recorded checksum (and passed it, or load_split would have raised)
-    expected = DATASETS["fashion-mnist"].sha256
+    expected = IDX_DATASETS["fashion-mnist"].sha256
     assert sorted(h for _, h in seen) == sorted(expected.values()), seen
     # the recorded label checksums are right, computed here independently
     for part in ("train-labels", "test-labels"):

@@ -383,3 +383,46 @@ def test_svhn_malformed(tmp_path, variables, message):
     scipy.io.savemat(tmp_path / "test_32x32.mat", variables)
     with pytest.raises(DataFormatError, match=r"svhn: .*test_32x32\.mat: " + message):
         load_svhn("test", tmp_path)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# through deepcomplex.data.load_split and the training command
+# ----------------------------------------------------------------------------------------------------------------------
+
+def test_load_split_dispatches_and_checks_splits(tmp_path):
+    from deepcomplex.data import default_split, load_split
+
+    make_cifar10(tmp_path / "c10")
+    xtr, ytr, xte, yte = load_split("cifar10", data_dir=tmp_path / "c10")
+    assert xtr.shape == (5 * N, 3, 32, 32) and xte.shape == (N, 3, 32, 32) and default_split("cifar10") == "standard"
+    for part, n in (("train", 9), ("test", 4), ("extra", 5)):
+        write_svhn(tmp_path / "svhn" / f"{part}_32x32.mat", svhn_x(n), svhn_y(n))
+    xtr, ytr, xte, yte = load_split("svhn", "train+extra", tmp_path / "svhn")
+    assert len(ytr) == 14 and len(yte) == 4 and int(ytr.max()) <= 9
+    with pytest.raises(ValueError, match="split '10k20E' is not one of svhn's: standard, train\\+extra"):
+        load_split("svhn", "10k20E", tmp_path / "svhn")
+    with pytest.raises(ValueError, match="unknown dataset 'imagenet'"):
+        load_split("imagenet")
+
+
+@pytest.mark.parametrize("dataset,model", [("cifar10", "dcn_resnet_ws"), ("svhn", "dcn_resnet_ws_real")])
+def test_dcn_recipe_end_to_end_on_generated_files(tmp_path, dataset, model, capsys):
+    import json
+
+    from deepcomplex.cli import main as cli
+
+    if dataset == "cifar10":
+        make_cifar10(tmp_path / "data")
+    else:
+        for part, n in (("train", 12), ("test", 5)):
+            write_svhn(tmp_path / "data" / f"{part}_32x32.mat", svhn_x(n), svhn_y(n))
+    out = tmp_path / "run"
+    args = ["train", "--model", model, "--dataset", dataset, "--data-dir", str(tmp_path / "data"), "--recipe",
+            "dcn-cifar", "--epochs", "1", "--batch-size", "8", "--out", str(out), "--no-progress"]
+    assert cli(args) == 0, capsys.readouterr().err
+    result = json.loads((out / "result.json").read_text())
+    cfg = result["config"]
+    assert cfg["optimizer"] == "sgd-nesterov" and cfg["schedule"] == "dcn" and cfg["clip_grad_norm"] == 1.0
+    assert cfg["split"] == "standard" and result["model_args"] == {"in_channels": 3, "num_classes": 10}
+    assert 1_600_000 < result["parameters"] < 1_750_000
+    assert cli(["eval", str(out)]) == 0

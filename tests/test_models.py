@@ -141,3 +141,108 @@ def test_coshnet_fused_frontend_equals_frontend_then_conv(name, shear):
 def test_create_model_rejects_unknown_arguments():
     with pytest.raises(ValueError, match="coshnet_tiny.*unexpected keyword argument 'bogus'"):
         create_model("coshnet_tiny", bogus=1)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Deep Complex Networks' vision ResNets
+# ----------------------------------------------------------------------------------------------------------------------
+
+DCN_COUNTS = {"dcn_resnet_ws": 1_680_292, "dcn_resnet_dn": 1_703_030, "dcn_resnet_ib": 1_689_783,
+              "dcn_resnet_ws_real": 1_637_356, "dcn_resnet_dn_real": 1_662_316, "dcn_resnet_ib_real": 1_683_432}
+
+
+def _dcn_count(filters: int, blocks: int, is_complex: bool, in_channels: int = 3, classes: int = 10) -> int:
+    """DCN ResNet parameters from the layer formulas: a complex k x k conv has 2 k^2 cin cout reals, complex BN 5 per
+    channel (3 for the symmetric gamma, 2 for the complex beta), real BN 2; the learned imaginary part has two BNs and
+    two 1x1 convs on the input channels; projection blocks end twice as wide as they start."""
+    conv = (lambda k, i, o: 2 * k * k * i * o) if is_complex else (lambda k, i, o: k * k * i * o)  # noqa: E731
+    bn = (lambda c: 5 * c) if is_complex else (lambda c: 2 * c)  # noqa: E731
+    total = 2 * (2 * in_channels) + 2 * in_channels * in_channels
+    total += conv(3, in_channels if is_complex else 2 * in_channels, filters) + bn(filters)
+    width = filters
+    for stage in range(3):
+        for b in range(blocks):
+            total += bn(width) + conv(3, width, width) + bn(width) + conv(3, width, width)
+            if stage > 0 and b == 0:
+                total += conv(1, width, width)
+                width *= 2
+    return total + ((2 * width) if is_complex else width) * classes + classes
+
+
+@pytest.mark.parametrize("name", sorted(DCN_COUNTS))
+def test_dcn_resnet_counts(name):
+    from deepcomplex.models.dcn import REAL_SIZES, SIZES
+
+    size = name.split("_")[2]
+    real = name.endswith("_real")
+    filters, blocks = (REAL_SIZES if real else SIZES)[size]
+    assert count_parameters(create_model(name)) == _dcn_count(filters, blocks, not real) == DCN_COUNTS[name]
+
+
+def test_dcn_real_twins_are_within_three_percent():
+    # The paper's real sizes (PAPERS.md) land at -2.6 % (WS), -2.4 % (DN) and -0.4 % (IB) of the complex models.
+    for size in ("ws", "dn", "ib"):
+        c, r = DCN_COUNTS[f"dcn_resnet_{size}"], DCN_COUNTS[f"dcn_resnet_{size}_real"]
+        assert abs(r - c) / c < 0.03, size
+
+
+def _dcn_small(**kw):
+    from deepcomplex.models.dcn import DCNResNet
+
+    torch.manual_seed(0)
+    return DCNResNet(filters=4, blocks=2, **kw)
+
+
+def test_dcn_layout_projection_doubles_width_and_halves_resolution():
+    m = _dcn_small(in_channels=3, num_classes=7)
+    x = torch.rand(2, 3, 32, 32)
+    h = m.stem(torch.complex(x, m.learn_imag(x)))
+    shapes = []
+    for stage in m.stages:
+        h = stage(h)
+        shapes.append((h.shape[1], h.shape[-1], h.dtype))
+    assert shapes == [(4, 32, torch.complex64), (8, 16, torch.complex64), (16, 8, torch.complex64)]
+    assert m(x).shape == (2, 7)
+    real = _dcn_small(in_channels=1, num_classes=10, is_complex=False)
+    assert real(torch.rand(2, 1, 28, 28)).shape == (2, 10)
+    assert real.stem[0].in_channels == 2  # [x | learned imaginary part]
+
+
+def test_dcn_projection_block_concatenates_projection_and_branch():
+    from deepcomplex.models.dcn import ResidualBlock, _Builder
+
+    torch.manual_seed(0)
+    block = ResidualBlock(_Builder(True), 3, 5, projection=True).eval()
+    x = torch.randn(2, 3, 8, 8, dtype=torch.complex64)
+    out = block(x)
+    assert out.shape == (2, 10, 4, 4)
+    assert torch.allclose(out[:, :5], block.projection(x)) and torch.allclose(out[:, 5:], block.branch(x))
+    regular = ResidualBlock(_Builder(True), 5, 5).eval()
+    y = torch.randn(2, 5, 4, 4, dtype=torch.complex64)
+    assert torch.allclose(regular(y), regular.branch(y) + y)
+    with pytest.raises(ValueError, match="keeps its width"):
+        ResidualBlock(_Builder(True), 3, 5)
+
+
+@pytest.mark.parametrize("activation", ["crelu", "modrelu", "zrelu"])
+@pytest.mark.parametrize("normalization", ["whitening", "naive"])
+def test_dcn_ablation_options_build_and_train(activation, normalization):
+    m = _dcn_small(activation=activation, normalization=normalization)
+    kinds = {type(mod).__name__ for mod in m.modules()}
+    assert {"crelu": "CReLU", "modrelu": "ModReLU", "zrelu": "ZReLU"}[activation] in kinds
+    assert {"whitening": "ComplexBatchNorm2d", "naive": "NaiveComplexBatchNorm2d"}[normalization] in kinds
+    opt = torch.optim.SGD(m.parameters(), lr=0.01)
+    x, y = torch.rand(4, 3, 16, 16), torch.tensor([0, 1, 2, 3])
+    loss = torch.nn.functional.cross_entropy(m(x), y)
+    loss.backward()
+    assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in m.parameters())
+    opt.step()
+
+
+def test_dcn_bad_options():
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        create_model("dcn_resnet_ws", activation="gelu")
+    with pytest.raises(ValueError, match="unknown normalization 'layer'"):
+        create_model("dcn_resnet_ib", normalization="layer")
+    with pytest.raises(ValueError, match="model 'dcn_resnet_ws_real'"):
+        create_model("dcn_resnet_ws_real", activation="crelu")

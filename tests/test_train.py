@@ -178,7 +178,8 @@ def test_cli_model_args_reach_the_model_and_bind_resume(idx_dir, tmp_path, capsy
     assert cli(args + ["--model-arg", "shear=coshrem", "--model-arg", "fuse_frontend=False"]) == 0
     capsys.readouterr()
     result = json.loads((out / "result.json").read_text())
-    assert result["model_args"] == {"shear": "coshrem", "fuse_frontend": False} and result["parameters"] == 49_990
+    assert result["model_args"] == {"shear": "coshrem", "fuse_frontend": False, "num_classes": 10}
+    assert result["parameters"] == 49_990
     state = torch.load(out / "checkpoint.pt", weights_only=False)
     from deepcomplex.models import create_model
 

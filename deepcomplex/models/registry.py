@@ -22,6 +22,13 @@ def list_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def model_arguments(name: str) -> list[str]:
+    """Names of the keyword arguments a registered model's factory takes."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
+    return list(inspect.signature(_REGISTRY[name]).parameters)
+
+
 def create_model(name: str, **kwargs) -> nn.Module:
     """Build a registered model; keyword arguments go to its factory."""
     if name not in _REGISTRY:

@@ -15,8 +15,9 @@ from torch import nn
 from tqdm import tqdm
 
 from .. import __version__
-from ..data import load_split, random_flip_shift
-from ..models import count_parameters, create_model
+from ..data import default_split, load_split, random_flip_shift
+from ..data.splits import NUM_CLASSES
+from ..models import count_parameters, create_model, model_arguments
 from .io import load_checkpoint, save_checkpoint, save_csv, save_json
 
 CHECKPOINT = "checkpoint.pt"
@@ -28,7 +29,7 @@ class TrainConfig:
     model: str = "resnet18"
     model_args: dict = dataclasses.field(default_factory=dict)
     dataset: str = "fashion-mnist"
-    split: str = "60k"
+    split: Optional[str] = None    # None: the dataset's default ("60k" for the MNIST family, else "standard")
     epochs: int = 20
     batch_size: int = 128
     lr: float = 1e-3
@@ -50,6 +51,8 @@ class TrainConfig:
                     "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm")
 
     def __post_init__(self) -> None:
+        if self.split is None:
+            self.split = default_split(self.dataset)
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
         if self.augment not in AUGMENTS:
@@ -105,6 +108,17 @@ def make_optimizer(cfg: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.Adam(groups, lr=cfg.lr)
 
 
+def resolved_model_args(cfg: TrainConfig, channels: int) -> dict:
+    """The run's model arguments, with in_channels and num_classes filled in from the data where the model takes them."""
+    args = dict(cfg.model_args)
+    takes = model_arguments(cfg.model)
+    if "in_channels" in takes:
+        args.setdefault("in_channels", channels)
+    if "num_classes" in takes:
+        args.setdefault("num_classes", NUM_CLASSES[cfg.dataset])
+    return args
+
+
 def load_data(cfg: TrainConfig):
     """Train/test images as float (N, 1, H, W) in [0, 1] and int64 labels, optionally a seeded subset."""
     xtr, ytr, xte, yte = load_split(cfg.dataset, cfg.split, cfg.data_dir)
@@ -113,7 +127,8 @@ def load_data(cfg: TrainConfig):
         if limit is not None and limit < len(y):
             idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.seed * 7919 + salt))[:limit]
             x, y = x[idx], y[idx]
-        return x.unsqueeze(1).float().div_(255.0), y
+        x = x.unsqueeze(1) if x.dim() == 3 else x  # the MNIST family is (N, H, W); colour sets are (N, 3, H, W)
+        return x.float().div_(255.0), y
 
     return (*prep(xtr, ytr, cfg.limit_train, 1), *prep(xte, yte, cfg.limit_test, 2))
 
@@ -177,12 +192,16 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         raise FileExistsError(f"{ckpt_path} exists: pass --resume to continue that run, or choose another --out")
     torch.manual_seed(cfg.seed)
     xtr, ytr, xte, yte = load_data(cfg)
+    cfg.model_args = resolved_model_args(cfg, xtr.shape[1])  # stored resolved, so eval rebuilds the same model
     model = create_model(cfg.model, **cfg.model_args)
     opt = make_optimizer(cfg, model)
     history, start = [], 0
     if resume:
         state = load_checkpoint(ckpt_path)
-        saved = state["config"]
+        saved = dict(state["config"])
+        # runs of earlier versions stored only the arguments given; what the data fills in was their default too
+        saved["model_args"] = {**{k: v for k, v in cfg.model_args.items() if k in ("in_channels", "num_classes")},
+                               **saved.get("model_args", {})}
         defaults = TrainConfig()
         keys = TrainConfig._RESUME_KEYS + (("epochs",) if cfg.schedule == "cosine" else ())
         diff = {k: (saved.get(k, getattr(defaults, k)), getattr(cfg, k)) for k in keys
