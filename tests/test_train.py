@@ -1,5 +1,6 @@
 """The training loop and the `deepcomplex` command on small generated IDX data: learning, files, exact resume, errors."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -149,6 +150,22 @@ def test_corrupt_checkpoint_gets_a_clear_error(idx_dir, tmp_path):
         evaluate_run(str(tmp_path / "run"))
 
 
+def test_previous_checkpoint_is_kept_and_named_in_the_error(idx_dir, tmp_path):
+    train(_cfg(idx_dir, tmp_path / "run", epochs=2), progress=False)
+    ckpt, prev = tmp_path / "run" / "checkpoint.pt", tmp_path / "run" / "checkpoint.prev.pt"
+    assert torch.load(prev, weights_only=False)["epoch"] == 0 and torch.load(ckpt, weights_only=False)["epoch"] == 1
+    ckpt.write_bytes(ckpt.read_bytes()[:100])
+    with pytest.raises(ValueError, match="checkpoint.prev.pt: rename it to checkpoint.pt"):
+        train(_cfg(idx_dir, tmp_path / "run", epochs=3), resume=True, progress=False)
+    prev.replace(ckpt)  # what the message says to do: go on from the epoch before
+    result = train(_cfg(idx_dir, tmp_path / "run", epochs=3), resume=True, progress=False)
+    assert [h["epoch"] for h in result["history"]] == [1, 2, 3]
+    ckpt.unlink()
+    prev.write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="not found; the checkpoint before it is kept"):
+        evaluate_run(str(tmp_path / "run"))
+
+
 def test_cli_train_and_eval(idx_dir, tmp_path, capsys):
     out = tmp_path / "cli"
     rc = cli(["train", "--model", "complex_cnn_small", "--dataset", "mnist", "--data-dir", str(idx_dir), "--epochs", "1",
@@ -194,3 +211,47 @@ def test_cli_model_args_reach_the_model_and_bind_resume(idx_dir, tmp_path, capsy
     assert "unexpected keyword argument 'nonsense'" in capsys.readouterr().err
     assert cli(args + ["--out", str(tmp_path / "c"), "--model-arg", "shear"]) == 2
     assert "KEY=VALUE" in capsys.readouterr().err
+
+
+def test_sigkill_at_a_random_step_then_resume_is_bit_identical(tmp_path):
+    """A training process killed with SIGKILL mid-epoch (or mid-checkpoint) resumes to the weights of an uninterrupted
+    run: checkpoints are atomic and hold model, optimizer, RNG and epoch; batch order and augmentation depend only on
+    (seed, epoch, batch)."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "data").mkdir()
+    data = write_band_idx(tmp_path / "data", sizes=(("train", 1200), ("t10k", 50)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def command(out):
+        return [sys.executable, "-m", "deepcomplex", "train", "--model", "complex_cnn_small", "--dataset", "mnist",
+                "--data-dir", str(data), "--epochs", "3", "--batch-size", "16", "--lr", "3e-3", "--seed", "5",
+                "--recipe", "regularized", "--threads", "1", "--no-progress", "--out", str(out)]
+
+    subprocess.run(command(tmp_path / "full"), env=env, check=True, capture_output=True, timeout=300)
+    rng = random.Random(os.getpid())
+    proc = subprocess.Popen(command(tmp_path / "killed"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    csv = tmp_path / "killed" / "metrics.csv"
+    deadline = time.monotonic() + 240
+    while not csv.exists() and proc.poll() is None and time.monotonic() < deadline:  # epoch 1 done
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.0, 0.5))  # then somewhere in epoch 2 (or its checkpoint write)
+    killed = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert killed, "the run finished before it could be killed; give it more steps"
+    subprocess.run(command(tmp_path / "killed") + ["--resume"], env=env, check=True, capture_output=True, timeout=300)
+    full = torch.load(tmp_path / "full" / "checkpoint.pt", weights_only=False)
+    resumed = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=False)
+    assert full["epoch"] == resumed["epoch"] == 2
+    for k, v in full["model"].items():
+        assert torch.equal(v, resumed["model"][k]), k
+    assert full["optimizer"]["state"].keys() == resumed["optimizer"]["state"].keys()
+    for k, s in full["optimizer"]["state"].items():
+        for name, t in s.items():
+            assert torch.equal(torch.as_tensor(t), torch.as_tensor(resumed["optimizer"]["state"][k][name])), (k, name)
