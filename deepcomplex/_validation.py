@@ -45,3 +45,27 @@ def check_channels(name: str, got: int, expected: int, what: str = "input channe
     """Raise ValueError when a channel/feature count does not match."""
     if got != expected:
         raise ValueError(f"{name} expects {expected} {what}, got {got}")
+
+
+def _pair(v, nd: int) -> tuple:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * nd
+
+
+def check_window(name: str, x: torch.Tensor, nd: int, kernel, stride=1, padding=0, dilation=1,
+                 transposed: bool = False, output_padding=0, ceil_mode: bool = False) -> None:
+    """Raise ValueError when the last ``nd`` dims of ``x`` are empty or too small for the sliding window."""
+    spatial = tuple(x.shape[-nd:])
+    if any(s == 0 for s in spatial):
+        raise ValueError(f"{name} expects non-empty spatial dimensions, got input of shape {tuple(x.shape)}")
+    if isinstance(padding, str):  # 'same' keeps the size; 'valid' is no padding
+        if padding == "same":
+            return
+        padding = 0
+    k, s, p, d = (_pair(v, nd) for v in (kernel, stride, padding, dilation))
+    if transposed:
+        return  # any non-empty input gives a non-empty output
+    rnd = (lambda a, b: -(-a // b)) if ceil_mode else (lambda a, b: a // b)
+    out = tuple(rnd(n + 2 * pi - di * (ki - 1) - 1, si) + 1 for n, ki, si, pi, di in zip(spatial, k, s, p, d))
+    if any(o < 1 for o in out):
+        raise ValueError(f"{name}: input of spatial size {spatial} is too small for kernel {k} with padding {p} and "
+                         f"dilation {d} (the output would have size {out})")

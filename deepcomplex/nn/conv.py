@@ -9,7 +9,7 @@ from torch import nn
 
 from .. import functional as CF
 from .. import init as cinit
-from .._validation import check_channels, check_complex, check_rank
+from .._validation import check_window, check_channels, check_complex, check_rank
 from ._utils import KindPreservingModule, complex_dtype
 
 _Size = Union[int, Sequence[int]]
@@ -65,6 +65,11 @@ class _ComplexConvNd(KindPreservingModule):
         check_complex(name, input, self.weight.dtype)
         check_rank(name, input, (self._nd + 1, self._nd + 2), "(unbatched or batched)")
         check_channels(name, input.shape[-self._nd - 1], self.in_channels)
+        check_window(name, input, self._nd, self.kernel_size, self.stride, self.padding, self.dilation, self._transposed)
+        sizes = [n for n in reversed(input.shape[-self._nd:]) for _ in range(2)]  # F.pad order: last dim first
+        if self.padding_mode == "reflect" and any(p >= n for p, n in zip(self._pad_amounts(), sizes)):
+            raise ValueError(f"{name}: padding_mode='reflect' needs every padding smaller than its input dimension, got "
+                             f"padding {self.padding} for input of shape {tuple(input.shape)}")
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from .. import functional as CF
-from .._validation import check_complex, check_rank
+from .._validation import check_complex, check_rank, check_window
 
 
 class _Pool(nn.Module):
@@ -27,6 +27,8 @@ class _AvgPoolNd(_Pool):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         self._check(input)
+        check_window(type(self).__name__, input, self._nd, self.kernel_size, self.stride, self.padding,
+                     ceil_mode=self.ceil_mode)
         args = (input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
         if self._nd == 1:
             return CF.avg_pool1d(*args)
@@ -63,6 +65,7 @@ class ComplexAdaptiveAvgPool2d(_Pool):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         self._check(input)
+        check_window(type(self).__name__, input, 2, 1)
         return CF.adaptive_avg_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
@@ -82,6 +85,8 @@ class ComplexMaxPool2d(_Pool):
 
     def forward(self, input: torch.Tensor):
         self._check(input)
+        check_window(type(self).__name__, input, 2, self.kernel_size, self.stride, self.padding, self.dilation,
+                     ceil_mode=self.ceil_mode)
         return CF.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                              self.ceil_mode, self.return_indices)
 
@@ -99,6 +104,7 @@ class SpectralPool2d(_Pool):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         self._check(input)
+        check_window(type(self).__name__, input, 2, 1)
         return CF.spectral_pool2d(input, self.output_size)
 
     def extra_repr(self) -> str:
