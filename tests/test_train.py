@@ -255,3 +255,45 @@ def test_sigkill_at_a_random_step_then_resume_is_bit_identical(tmp_path):
     for k, s in full["optimizer"]["state"].items():
         for name, t in s.items():
             assert torch.equal(torch.as_tensor(t), torch.as_tensor(resumed["optimizer"]["state"][k][name])), (k, name)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_process_ddp_equals_one_process_on_the_same_global_batches(tmp_path):
+    """torchrun with 2 CPU processes (gloo on localhost) against one process: same global batch order, the loss scaled
+    so DDP's gradient average is the global batch mean; rank 0 alone writes. Equal within float32 summation order."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "data").mkdir()
+    data = write_band_idx(tmp_path / "data", sizes=(("train", 200), ("t10k", 40)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("WORLD_SIZE", None)
+    args = ["-m", "deepcomplex", "train", "--model", "complex_cnn_small", "--dataset", "mnist", "--data-dir", str(data),
+            "--epochs", "2", "--batch-size", "30", "--lr", "3e-3", "--seed", "2", "--recipe", "regularized",
+            "--threads", "1", "--no-progress"]
+    subprocess.run([sys.executable, *args, "--out", str(tmp_path / "one")], env=env, check=True, capture_output=True,
+                   timeout=300)
+    run = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-addr",
+                          "127.0.0.1", "--master-port", str(_free_port()), *args, "--out", str(tmp_path / "two")],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    one = torch.load(tmp_path / "one" / "checkpoint.pt", weights_only=False)
+    two = torch.load(tmp_path / "two" / "checkpoint.pt", weights_only=False)
+    assert two["world_size"] == 2 and one["world_size"] == 1
+    for k, v in one["model"].items():
+        assert torch.allclose(v, two["model"][k], rtol=1e-4, atol=1e-5), k
+    for a, b in zip(one["history"], two["history"]):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-4)
+        assert a["train_acc"] == b["train_acc"] and a["test_acc"] == b["test_acc"]
+    result = json.loads((tmp_path / "two" / "result.json").read_text())
+    assert result["machine"]["processes"] == 2
+    assert sorted(p.name for p in (tmp_path / "two").iterdir() if not p.name.startswith(".")) == \
+        ["checkpoint.prev.pt", "checkpoint.pt", "curves.png", "metrics.csv", "result.json"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import platform
 import subprocess
 import time
@@ -184,8 +185,43 @@ def plot_curves(history: list[dict], path: Path) -> None:
     tmp.replace(path)
 
 
+def _distributed() -> tuple[int, int]:
+    """(rank, world size); under torchrun (WORLD_SIZE > 1) joins the gloo process group the launcher describes."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def _all_sum(values: list[float], world: int) -> list[float]:
+    if world == 1:
+        return values
+    import torch.distributed as dist
+
+    t = torch.tensor(values, dtype=torch.float64)
+    dist.all_reduce(t)
+    return t.tolist()
+
+
+def _barrier(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
-    """Train ``cfg.model`` on ``cfg.dataset``; write metrics.csv, checkpoint.pt (each epoch), result.json, curves.png."""
+    """Train ``cfg.model`` on ``cfg.dataset``; write metrics.csv, checkpoint.pt (each epoch), result.json, curves.png.
+
+    Under ``torchrun --nproc-per-node N`` the ranks split every global batch of ``cfg.batch_size`` images between them
+    (DistributedDataParallel over gloo, the loss scaled so the averaged gradient is the global batch's mean), reduce
+    their metrics, and rank 0 alone writes files: the same training as one process on the same global batches.
+    """
+    rank, world = _distributed()
     out = Path(cfg.out)
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
@@ -196,6 +232,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     model = create_model(cfg.model, **cfg.model_args)
     opt = make_optimizer(cfg, model)
     history, start = [], 0
+    progress = progress and rank == 0
     if resume:
         state = load_checkpoint(ckpt_path)
         saved = dict(state["config"])
@@ -212,11 +249,16 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         opt.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["rng"])
         history, start = state["history"], state["epoch"] + 1
+    net = model
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model)
     params = count_parameters(model)
     commit = _git_commit()  # the code that runs, read now: the checkout may move on while a long run trains
     n = len(ytr)
     for epoch in range(start, cfg.epochs):
-        model.train()
+        net.train()
         order = _epoch_order(cfg, epoch, n)
         tic = time.perf_counter()
         total, correct = 0.0, 0
@@ -226,16 +268,25 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             idx = order[i:i + cfg.batch_size]
             for group in opt.param_groups:
                 group["lr"] = learning_rate(cfg, epoch * len(batches) + b, cfg.epochs * len(batches), len(batches))
-            logits = model(_augment(cfg, xtr[idx], epoch, b))
-            loss = nn.functional.cross_entropy(logits, ytr[idx])
+            images = _augment(cfg, xtr[idx], epoch, b)
+            if world == 1:
+                logits = net(images)
+                loss = nn.functional.cross_entropy(logits, ytr[idx])
+                batch_loss = loss.item() * len(idx)
+            else:  # this rank's share; DDP averages gradients over ranks, so scale the sum to the global mean
+                mine = slice(rank, None, world)
+                logits = net(images[mine])
+                loss = nn.functional.cross_entropy(logits, ytr[idx][mine], reduction="sum") * world / len(idx)
+                batch_loss = loss.item() * len(idx) / world
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
             opt.step()
-            total += loss.item() * len(idx)
-            correct += (logits.argmax(1) == ytr[idx]).sum().item()
-            bar.set_postfix(loss=f"{loss.item():.4f}")
+            total += batch_loss
+            correct += (logits.argmax(1) == (ytr[idx] if world == 1 else ytr[idx][mine])).sum().item()
+            bar.set_postfix(loss=f"{batch_loss / len(idx):.4f}")
+        total, correct = _all_sum([total, float(correct)], world)
         seconds = time.perf_counter() - tic
         test_loss, test_acc = evaluate(model, xte, yte, cfg.eval_batch_size)
         history.append({"epoch": epoch + 1, "train_loss": total / n, "train_acc": correct / n, "test_loss": test_loss,
@@ -243,10 +294,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         if progress:
             tqdm.write(f"epoch {epoch + 1}/{cfg.epochs}: train loss {total / n:.4f}, test loss {test_loss:.4f}, "
                        f"test accuracy {100 * test_acc:.2f}% ({seconds:.1f} s)")
-        save_checkpoint(ckpt_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
-                                    "history": history, "rng": torch.get_rng_state(),
-                                    "config": dataclasses.asdict(cfg)})
-        save_csv(out / "metrics.csv", history)
+        if rank == 0:
+            save_checkpoint(ckpt_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
+                                        "history": history, "rng": torch.get_rng_state(),
+                                        "config": dataclasses.asdict(cfg), "world_size": world})
+            save_csv(out / "metrics.csv", history)
+        _barrier(world)
     if not history:
         raise ValueError(f"nothing to train: epochs={cfg.epochs}")
     last = history[-1]
@@ -256,11 +309,13 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
         "images_per_second": sum(h["images_per_second"] for h in history) / len(history),
         "seed": cfg.seed, "torch": torch.__version__, "deepcomplex": __version__, "git_commit": commit,
-        "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
+        "machine": {"platform": platform.platform(), "threads": torch.get_num_threads(), "processes": world},
         "config": dataclasses.asdict(cfg), "history": history,
     }
-    save_json(out / "result.json", result)
-    plot_curves(history, out / "curves.png")
+    if rank == 0:
+        save_json(out / "result.json", result)
+        plot_curves(history, out / "curves.png")
+    _barrier(world)
     return result
 
 

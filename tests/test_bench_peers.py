@@ -1,0 +1,134 @@
+"""Smoke test of benchmarks/bench_peers.py: --quick writes well-formed JSON, Markdown and PNG; a missing peer is reported."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_peers.py"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_peers", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _block(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
+    """Make ``import package`` (and its submodules) fail, as if it were not installed."""
+    for name in [n for n in sys.modules if n == package or n.startswith(package + ".")] + [package]:
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def _positive_finite(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v) and v > 0
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return _load()
+
+
+def test_load_peers_never_raises(bench, monkeypatch):
+    for package in bench.PEERS:
+        _block(monkeypatch, package)
+    peers = bench.load_peers()
+    assert set(peers) == set(bench.PEERS)
+    for p in peers.values():
+        assert p["status"] == "unavailable" and p["reason"]
+
+
+def test_quick_run_writes_reports(bench, tmp_path, monkeypatch, capsys):
+    _block(monkeypatch, "torchcvnn")  # simulate a peer that does not import
+    threads = torch.get_num_threads()
+    out = tmp_path / "reports"
+    try:
+        returned = bench.main(["--quick", "--repeats", "2", "--warmup", "1", "--threads", "1", "--out-dir", str(out)])
+    finally:
+        torch.set_num_threads(threads)  # main() sets the thread count; leave the session as it was
+
+    files = {p.name for p in out.iterdir()}
+    assert files == {"bench_peers.json", "BENCHMARKS.md", "benchmarks.png"}, "missing reports or temporary files left"
+
+    data = json.loads((out / "bench_peers.json").read_text())
+    assert data["rows"] == json.loads(json.dumps(returned["rows"]))
+    assert data["config"]["quick"] is True and data["config"]["repeats"] == 2
+    assert data["machine"]["torch_threads"] == 1
+
+    # The blocked peer is reported, not raised, and every row says so.
+    assert data["peers"]["torchcvnn"]["status"] == "unavailable" and data["peers"]["torchcvnn"]["reason"]
+    assert [r["row"] for r in data["rows"]] == list(bench.ROWS)
+    for r in data["rows"]:
+        res = r["results"]
+        assert set(res) == set(bench.LIBS), r["row"]
+        assert res["torchcvnn"]["status"] in ("unavailable", "n/a"), r["row"]
+        ours = res["deepcomplex"]
+        assert ours["status"] == "ok" and _positive_finite(ours["median_ms"]) and ours["iqr_ms"] >= 0, r["row"]
+        assert _positive_finite(r["real"]["median_ms"]), r["row"]
+        assert math.isclose(r["ours_over_real_time"], ours["median_ms"] / r["real"]["median_ms"], rel_tol=1e-9)
+        for lib, x in res.items():
+            assert x["status"] in ("ok", "n/a", "unavailable", "error"), (r["row"], lib)
+            if x["status"] == "ok":
+                assert _positive_finite(x["median_ms"]), (r["row"], lib)
+                assert math.isclose(x["time_over_ours"], x["median_ms"] / ours["median_ms"], rel_tol=1e-9)
+                assert x["peak_mib"] is None or x["peak_mib"] >= 0
+            else:
+                assert x["reason"], (r["row"], lib)
+        assert len(data["raw_ms"][r["row"]]["deepcomplex"]) == 2
+    # native torch: timed where torch has a complex op, refused (with torch's reason) elsewhere
+    native = {r["row"]: r["results"]["native"] for r in data["rows"]}
+    for row in ("conv1d", "conv2d", "conv3d", "linear"):
+        assert native[row]["status"] == "ok" and _positive_finite(native[row]["median_ms"]), row
+    assert native["batchnorm"]["status"] == "n/a" and "ComplexFloat" in native["batchnorm"]["reason"]
+
+    # Agreement: native torch matches deepcomplex; the blocked peer is absent or unavailable, never compared.
+    agreement = data["agreement"]
+    nat = [a for a in agreement if a["library"] == "native"]
+    assert {a["row"] for a in nat} == {"conv1d", "conv2d", "conv3d", "linear"}
+    assert all(a["status"] == "ok" and a["agree"] for a in nat)
+    assert all(a["status"] == "unavailable" for a in agreement if a["library"] == "torchcvnn")
+    for a in agreement:
+        if a["status"] == "ok":
+            assert a["out_max_abs"] >= 0 and a["grad_max_abs"] >= 0 and isinstance(a["agree"], bool)
+            if not a["agree"]:
+                assert a["explanation"]
+
+    md = (out / "BENCHMARKS.md").read_text()
+    assert md.startswith("# Benchmarks")
+    for heading in ("## Machine", "## Forward + backward time", "## Ratio view", "## Peak memory",
+                    "## Output agreement", "## Unavailable peers"):
+        assert heading in md, heading
+    assert "torchcvnn" in md.split("## Unavailable peers")[1]
+    assert "python benchmarks/bench_peers.py --quick" in md and "](benchmarks.png)" in md
+    table = [line for line in md.split("## Forward + backward time")[1].splitlines() if line.startswith("| conv2d")]
+    assert len(table) == 1 and table[0].count("|") == len(bench.LIBS) + 4
+
+    png = (out / "benchmarks.png").read_bytes()
+    assert png[:8] == PNG_MAGIC and len(png) > 1000
+    import matplotlib.image
+    img = matplotlib.image.imread(out / "benchmarks.png")
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+
+    printed = capsys.readouterr().out
+    assert "deepcomplex" in printed and "agreement:" in printed
+
+
+def test_peer_that_fails_to_build_is_an_error_not_a_crash(bench):
+    """A peer whose layer raises while being built is reported as status "error" with the exception."""
+    spec = bench.build_row("conv2d", "agree")
+
+    def broken(_: dict):
+        raise RuntimeError("boom")
+
+    spec.impls["complextorch"] = broken
+    peers = {lib: {"status": "ok", "modules": {}} for lib in bench.PEERS}
+    out = bench.instantiate(spec, peers)
+    assert out["complextorch"] == {"status": "error", "reason": "building it raised RuntimeError: boom"}
+    assert isinstance(out["deepcomplex"], bench.Impl)
