@@ -55,6 +55,8 @@ def check_window(name: str, x: torch.Tensor, nd: int, kernel, stride=1, padding=
                  transposed: bool = False, output_padding=0, ceil_mode: bool = False) -> None:
     """Raise ValueError when the last ``nd`` dims of ``x`` are empty or too small for the sliding window."""
     spatial = tuple(x.shape[-nd:])
+    if x.dim() > nd and x.shape[-nd - 1] == 0:
+        raise ValueError(f"{name} expects at least one channel, got input of shape {tuple(x.shape)}")
     if any(s == 0 for s in spatial):
         raise ValueError(f"{name} expects non-empty spatial dimensions, got input of shape {tuple(x.shape)}")
     if isinstance(padding, str):  # 'same' keeps the size; 'valid' is no padding

@@ -78,6 +78,9 @@ class _ComplexBatchNorm(KindPreservingModule):
         check_complex(name, input, None if state is None else state.dtype)
         check_rank(name, input, self._ranks)
         check_channels(name, input.shape[1], self.num_features, "channels (dimension 1)")
+        if self.training and input.numel() == self.num_features:  # checked before any state changes
+            raise ValueError(f"{name}: expected more than 1 value per channel when training, got input size "
+                             f"{tuple(input.shape)}")
         if self.training and self.track_running_stats:
             self.num_batches_tracked.add_(1)
         use_running = not self.training and self.track_running_stats

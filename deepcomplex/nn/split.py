@@ -9,7 +9,7 @@ from torch import nn
 
 from .. import functional as CF
 from .. import init as cinit
-from .._validation import check_channels, check_complex, check_rank
+from .._validation import check_window, check_channels, check_complex, check_rank
 from ._utils import _COUNTERPART, KindPreservingModule
 
 
@@ -59,6 +59,7 @@ class SplitDCFConv2d(KindPreservingModule):
         check_complex(name, input, _COUNTERPART[self.weight.dtype])
         check_rank(name, input, (4,), "(N, C, H, W)")
         check_channels(name, input.shape[1], self.in_channels)
+        check_window(name, input, 2, self.kernel_size, self.stride, self.padding)
         return CF.split_dcf_conv2d(input, self.bases, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
