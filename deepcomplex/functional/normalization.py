@@ -1,6 +1,7 @@
 """Complex normalization by 2x2 whitening (Trabelsi et al., Sec. 3.5, Eqs. 11-12): y = gamma V^(-1/2) (x - E[x]) + beta."""
 from __future__ import annotations
 
+import math
 from typing import Optional, Sequence, Union
 
 import torch
@@ -241,6 +242,14 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
     return as_complex(out)
 
 
+def _whiten_rows(input: torch.Tensor, rows: int, per: int, eps: float) -> torch.Tensor:
+    """Whitening of each of ``rows`` consecutive runs of ``per`` elements (layer and group norm), through the batch-norm
+    kernels: the runs are the channels of a (1, rows, per) batch."""
+    x = input.contiguous().reshape(1, rows, per)
+    out, _, _ = _WhiteningBatchNorm.apply(x, None, None, eps)
+    return out.reshape(input.shape)
+
+
 def _affine(out: torch.Tensor, weight, bias, shape) -> torch.Tensor:
     if weight is not None:
         grr, gri, gii = (weight[..., k].reshape(shape) for k in range(3))
@@ -265,6 +274,10 @@ def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequenc
                          f"got {tuple(input.shape)}")
     if input.numel() == 0:
         return input.clone()
+    per = math.prod(normalized_shape)
+    if per > 1 and _use_kernels(input):
+        out = _whiten_rows(input, input.numel() // per, per, eps)
+        return as_complex(_affine(torch.view_as_real(out), weight, bias, normalized_shape))
     xr = torch.view_as_real(input)
     dims = list(range(-k - 1, -1))
     _, xc, vrr, vri, vii = _stats(xr, dims)
@@ -286,9 +299,12 @@ def complex_group_norm(input: torch.Tensor, num_groups: int, weight: Optional[to
         raise ValueError(f"complex_group_norm expects the channel count ({c}) to be divisible by num_groups ({num_groups})")
     if input.numel() == 0:
         return input.clone()
+    shape = [1] * input.dim()
+    shape[1] = c
+    if input.numel() // (n * num_groups) > 1 and _use_kernels(input):
+        out = _whiten_rows(input, n * num_groups, input.numel() // (n * num_groups), eps)
+        return as_complex(_affine(torch.view_as_real(out), weight, bias, shape))
     xr = torch.view_as_real(input).reshape(n, num_groups, -1, 2)
     _, xc, vrr, vri, vii = _stats(xr, [2])
     out = _mix(xc, *_symmetric(whitening_matrix(vrr, vri, vii, eps))).reshape(torch.view_as_real(input).shape)
-    shape = [1] * input.dim()
-    shape[1] = c
     return as_complex(_affine(out, weight, bias, shape))
