@@ -103,7 +103,13 @@ def _convnd(name, nd, input, weight, bias, stride, padding, dilation, groups, tr
             raise ValueError(f"{name}: padding must be 'valid', 'same' or ints, got {padding!r}")
     else:
         padding = _ntuple(padding, nd, "padding")
-    out = _InterleavedConvolution.apply(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
+    if nd == 1:  # as a 2-D convolution of height 1: oneDNN's channels-last 2-D path is ~1.7x its 1-D one here
+        out = _InterleavedConvolution.apply(input.unsqueeze(2), weight.unsqueeze(2), bias, (1,) + stride,
+                                            (0,) + tuple(padding), (1,) + dilation, transposed, (0,) + output_padding,
+                                            groups).squeeze(2)
+    else:
+        out = _InterleavedConvolution.apply(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                                            groups)
     return out.squeeze(0) if unbatched else out
 
 
