@@ -5,6 +5,7 @@ under CI, where a missing build is a failure: the fast path must be the tested o
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np
@@ -199,3 +200,32 @@ def test_missing_build_falls_back(monkeypatch, tmp_path):
     x = _crandn(4, 3, 2, 2, dtype=torch.complex128, seed=8).requires_grad_()
     CF.complex_batch_norm(x, None, None, training=True).abs().sum().backward()  # pure-PyTorch path
     assert torch.isfinite(x.grad).all()
+
+
+@pytest.mark.parametrize("shape,layout,shared", [((3, 11, 5, 7), "contiguous", False),
+                                                 ((3, 11, 5, 7), "channels_last", False),
+                                                 ((3, 11, 5, 7), "sliced", False), ((4, 11), "contiguous", False),
+                                                 ((3, 11, 5, 7), "channels_last", True), ((6,), "contiguous", True)],
+                         ids=["nchw", "cl", "sliced", "nc", "cl-shared", "1d-shared"])
+def test_modrelu_kernel_matches_torch_path(shape, layout, shared):
+    x = _crandn(*shape, dtype=torch.complex128, seed=9)
+    x = _layout(x, layout) if len(shape) == 4 else x
+    x = x.clone() if layout != "sliced" else x
+    flat = torch.view_as_real(x)
+    flat[..., :1, :] = 0  # exact zeros: output and gradient 0 there
+    c = 1 if shared else shape[1]
+    bias = torch.linspace(-1.5, 0.5, c, dtype=torch.float64)  # negative biases open a dead zone
+    grad = _crandn(*shape, dtype=torch.complex128, seed=10)
+    outs = []
+    for kernels in (True, False):
+        xi, bi = x.detach().clone().requires_grad_(), bias.clone().requires_grad_()
+        with contextlib.nullcontext() if kernels else _extension.disabled():
+            y = CF.modrelu(xi, bi)
+        y.backward(grad)
+        outs.append((y.detach(), xi.grad, bi.grad))
+    for a, b in zip(*outs):
+        torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    # gradcheck away from z = 0, where modReLU with a positive bias is not differentiable
+    xg = (x.detach() + 0.05 * (x.detach() == 0)).requires_grad_()
+    bg = bias.clone().requires_grad_()
+    assert gradcheck(lambda z, b: CF.modrelu(z, b), (xg, bg), eps=1e-6, atol=1e-6)

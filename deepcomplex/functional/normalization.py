@@ -100,7 +100,8 @@ def _pairs(x: torch.Tensor) -> torch.Tensor:
 
 
 def _use_kernels(x: torch.Tensor) -> bool:
-    return x.device.type == "cpu" and _extension.available()
+    """The compiled kernels serve CPU tensors in eager mode; under torch.compile the traceable PyTorch path runs."""
+    return x.device.type == "cpu" and not torch.compiler.is_compiling() and _extension.available()
 
 
 class _WhiteningBatchNorm(torch.autograd.Function):
