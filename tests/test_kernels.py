@@ -229,3 +229,32 @@ def test_modrelu_kernel_matches_torch_path(shape, layout, shared):
     xg = (x.detach() + 0.05 * (x.detach() == 0)).requires_grad_()
     bg = bias.clone().requires_grad_()
     assert gradcheck(lambda z, b: CF.modrelu(z, b), (xg, bg), eps=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_naive_batch_norm_kernels_match_torch_batch_norm(layout, momentum):
+    from deepcomplex.nn import NaiveComplexBatchNorm2d
+
+    c = 11
+    torch.manual_seed(0)
+    x = _layout(_crandn(3, c, 5, 7, dtype=torch.complex128, seed=11) * 3 + (2 - 1j), layout)
+    grad = _crandn(3, c, 5, 7, dtype=torch.complex128, seed=12)
+    results = []
+    for kernels in (True, False):
+        torch.manual_seed(0)
+        m = NaiveComplexBatchNorm2d(c, momentum=momentum, dtype=torch.complex128)
+        with torch.no_grad():
+            m.weight.copy_(torch.linspace(0.5, 2.0, 2 * c, dtype=torch.float64))
+            m.bias.copy_(torch.linspace(-1.0, 1.0, 2 * c, dtype=torch.float64))
+        outs = []
+        for step in range(2):  # two steps: running averages, cumulative ones included
+            xi = (x + step).detach().requires_grad_()
+            with contextlib.nullcontext() if kernels else _extension.disabled():
+                y = m(xi)
+            y.backward(grad)
+            outs += [y.detach(), xi.grad]
+        outs += [m.weight.grad, m.bias.grad, m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked]
+        results.append(outs)
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)

@@ -258,7 +258,9 @@ struct Whitening {
   double c[2];                // y = M x + c
 };
 
-Whitening whiten(const double* sums, double n, double eps, const double* gamma, const double* beta) {
+// With ``diagonal`` the cross-covariance is taken as 0: Re and Im are standardized independently (naive batch norm).
+Whitening whiten(const double* sums, double n, double eps, const double* gamma, const double* beta,
+                 bool diagonal = false) {
   Whitening w{};
   w.eps = eps;
   w.mr = sums[0] / n; w.mi = sums[1] / n;
@@ -266,7 +268,7 @@ Whitening whiten(const double* sums, double n, double eps, const double* gamma, 
   const double vrr = w.rrr - w.mr * w.mr, vii = w.rii - w.mi * w.mi;
   w.crr = vrr >= 0; w.cii = vii >= 0;
   w.vrr = w.crr ? vrr : 0.0; w.vii = w.cii ? vii : 0.0;
-  w.vri = w.rri - w.mr * w.mi;
+  w.vri = diagonal ? 0.0 : w.rri - w.mr * w.mi;
   const double core = w.vrr * w.vii - w.vri * w.vri;
   w.cdet = core >= 0;
   w.det = (w.cdet ? core : 0.0) + eps * (w.vrr + w.vii) + eps * eps;
@@ -290,7 +292,7 @@ struct WhiteningGrad {
   double gamma[3], mu[2], D[3];  // D as (rr, ri, ii)
 };
 
-WhiteningGrad whiten_grad(const Whitening& w, const double* gs, const double* gxx, double n) {
+WhiteningGrad whiten_grad(const Whitening& w, const double* gs, const double* gxx, double n, bool diagonal = false) {
   WhiteningGrad out{};
   // y = M x + c, c = beta - M mu: dL/dM = sum g x^T - gs mu^T, dL/dmu = -M^T gs
   const double gm[4] = {gxx[0] - gs[0] * w.mr, gxx[1] - gs[0] * w.mi, gxx[2] - gs[1] * w.mr, gxx[3] - gs[1] * w.mi};
@@ -311,6 +313,7 @@ WhiteningGrad whiten_grad(const Whitening& w, const double* gs, const double* gx
   const double gdet = gs_ / (2 * w.s);
   double gvrr = ga + gdet * w.eps, gvii = gd + gdet * w.eps;
   if (w.cdet) { gvrr += gdet * w.vii; gvii += gdet * w.vrr; gvri += -2 * w.vri * gdet; }
+  if (diagonal) gvri = 0;  // V_ri is the constant 0 then
   // v = clamp(r - mu mu^T) from raw moments r = sums / n
   double grrr = 0, grii = 0;
   if (w.crr) { grrr = gvrr; gmr += -2 * w.mr * gvrr; }
@@ -360,7 +363,8 @@ at::Tensor optional_coefficients(const std::optional<at::Tensor>& t, int64_t cha
 // Training-mode batch norm forward on the (N, C, P, 2) view: returns y, the (C, 6) sums of x and x x^T (what the
 // backward needs) and the (C, 5) statistics [mu_r, mu_i, V_rr, V_ri, V_ii] (biased covariance) for running averages.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_forward(const at::Tensor& v, const std::optional<at::Tensor>& weight,
-                                                              const std::optional<at::Tensor>& bias, double eps) {
+                                                              const std::optional<at::Tensor>& bias, double eps,
+                                                              bool diagonal) {
   const Geometry g = geometry(v, "input");
   TORCH_CHECK(g.n * g.p > 1, "deepcomplex whitening kernel: needs more than one value per channel");
   at::Tensor sums = cross_moments(v, v);
@@ -371,7 +375,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_forward(const at::Tensor& 
   for (int64_t ch = 0; ch < g.c; ++ch) {
     const Whitening w = whiten(sums.data_ptr<double>() + 6 * ch, n, eps,
                                gamma.defined() ? gamma.data_ptr<double>() + 3 * ch : nullptr,
-                               beta.defined() ? beta.data_ptr<double>() + 2 * ch : nullptr);
+                               beta.defined() ? beta.data_ptr<double>() + 2 * ch : nullptr, diagonal);
     double* m = M.data_ptr<double>() + 4 * ch;
     for (int k = 0; k < 4; ++k) m[k] = w.m[k];
     shift.data_ptr<double>()[2 * ch] = w.c[0];
@@ -385,7 +389,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_forward(const at::Tensor& 
 // Its backward: (dx, d weight (C, 3) or undefined, d bias (C, 2) as real pairs).
 std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_backward(const at::Tensor& grad, const at::Tensor& v,
                                                                const std::optional<at::Tensor>& weight,
-                                                               const at::Tensor& sums, double eps) {
+                                                               const at::Tensor& sums, double eps, bool diagonal) {
   const Geometry g = geometry(v, "input");
   at::Tensor gsums = cross_moments(grad, v);  // sum g, sum g x^T
   at::Tensor gamma = optional_coefficients(weight, g.c, 3, "weight");
@@ -396,9 +400,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_backward(const at::Tensor&
   const double n = static_cast<double>(g.n * g.p);
   for (int64_t ch = 0; ch < g.c; ++ch) {
     const Whitening w = whiten(s.data_ptr<double>() + 6 * ch, n, eps,
-                               gamma.defined() ? gamma.data_ptr<double>() + 3 * ch : nullptr, nullptr);
+                               gamma.defined() ? gamma.data_ptr<double>() + 3 * ch : nullptr, nullptr, diagonal);
     const double* gsum = gsums.data_ptr<double>() + 6 * ch;
-    const WhiteningGrad d = whiten_grad(w, gsum, gsum + 2, n);
+    const WhiteningGrad d = whiten_grad(w, gsum, gsum + 2, n, diagonal);
     double* a = A.data_ptr<double>() + 4 * ch;  // M^T
     a[0] = w.m[0]; a[1] = w.m[2]; a[2] = w.m[1]; a[3] = w.m[3];
     double* b = B.data_ptr<double>() + 4 * ch;  // 2 D
@@ -524,7 +528,8 @@ TORCH_LIBRARY(deepcomplex, m) {
   m.def("mix(Tensor a, Tensor A, Tensor? b, Tensor? B, Tensor c) -> Tensor", mix);
   m.def("modrelu_forward(Tensor x, Tensor bias) -> Tensor", modrelu_forward);
   m.def("modrelu_backward(Tensor grad, Tensor x, Tensor bias) -> (Tensor, Tensor)", modrelu_backward);
-  m.def("whiten_forward(Tensor x, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor)", whiten_forward);
-  m.def("whiten_backward(Tensor grad, Tensor x, Tensor? weight, Tensor sums, float eps) -> (Tensor, Tensor, Tensor)",
-        whiten_backward);
+  m.def("whiten_forward(Tensor x, Tensor? weight, Tensor? bias, float eps, bool diagonal=False) -> (Tensor, Tensor, Tensor)",
+        whiten_forward);
+  m.def("whiten_backward(Tensor grad, Tensor x, Tensor? weight, Tensor sums, float eps, bool diagonal=False) -> "
+        "(Tensor, Tensor, Tensor)", whiten_backward);
 }

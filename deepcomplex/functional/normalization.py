@@ -115,14 +115,16 @@ class _WhiteningBatchNorm(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
+    def forward(ctx, x, weight, bias, eps, diagonal=False):
         c = x.shape[1]
-        ctx.kernels, ctx.eps = _use_kernels(x), eps
+        ctx.kernels, ctx.eps, ctx.diagonal = _use_kernels(x), eps, diagonal
+        if diagonal and not ctx.kernels:
+            raise RuntimeError("the diagonal (naive) whitening runs on the compiled kernels only")
         real = x.real.dtype
         if ctx.kernels:
             x = _dense(x)
             b = torch.view_as_real(bias) if bias is not None else None
-            out, sums, stats = torch.ops.deepcomplex.whiten_forward(_pairs(x), weight, b, eps)
+            out, sums, stats = torch.ops.deepcomplex.whiten_forward(_pairs(x), weight, b, eps, diagonal)
             out = torch.view_as_complex(out.view(x.shape[:2] + (-1, 2))).view(x.shape)
             ctx.save_for_backward(x, weight, sums)
             mean, cov = stats[:, :2].to(real), stats[:, 2:].to(real)
@@ -148,13 +150,14 @@ class _WhiteningBatchNorm(torch.autograd.Function):
         if ctx.kernels:
             x, weight, sums = ctx.saved_tensors
             g = grad_out if grad_out.stride() == x.stride() else torch.empty_like(x).copy_(grad_out)
-            gx, gweight, gbias = torch.ops.deepcomplex.whiten_backward(_pairs(g), _pairs(x), weight, sums, ctx.eps)
+            gx, gweight, gbias = torch.ops.deepcomplex.whiten_backward(_pairs(g), _pairs(x), weight, sums, ctx.eps,
+                                                                       ctx.diagonal)
             gx = torch.view_as_complex(gx.view(x.shape[:2] + (-1, 2))).view(x.shape)
             real = x.real.dtype
             gweight = gweight.to(real) if ctx.needs_input_grad[1] else None
             gbias = torch.view_as_complex(gbias.to(real)) if ctx.needs_input_grad[2] else None
-            return gx, gweight, gbias, None
-        return _WhiteningBatchNorm._backward_convolutions(ctx, grad_out)
+            return gx, gweight, gbias, None, None
+        return _WhiteningBatchNorm._backward_convolutions(ctx, grad_out) + (None,)
 
     @staticmethod
     def _backward_convolutions(ctx, grad_out):
@@ -258,6 +261,21 @@ def _affine(out: torch.Tensor, weight, bias, shape) -> torch.Tensor:
     if bias is not None:
         out = out + torch.view_as_real(bias).reshape(list(shape) + [2])
     return out
+
+
+def naive_batch_norm_train(input: torch.Tensor, weight: Optional[torch.Tensor], bias: Optional[torch.Tensor],
+                           eps: float):
+    """Training-mode naive batch norm (Re and Im standardized independently, then gamma and beta per part) on the
+    compiled kernels, with weight and bias (2C,) interleaved [re_0, im_0, ...] as torch.nn.BatchNorm2d over the
+    interleaved channels. Returns the output, the batch mean (C, 2) and the biased variances (C, 2)."""
+    c = input.shape[1]
+    w3 = None
+    if weight is not None:
+        pairs = weight.reshape(c, 2)
+        w3 = torch.stack([pairs[:, 0], torch.zeros_like(pairs[:, 0]), pairs[:, 1]], 1)
+    b = torch.view_as_complex(bias.reshape(c, 2)) if bias is not None else None
+    out, mean, cov = _WhiteningBatchNorm.apply(input, w3, b, eps, True)
+    return out, mean, cov[:, [0, 2]]
 
 
 def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequence[int]],

@@ -193,4 +193,18 @@ class NaiveComplexBatchNorm2d(KindPreservingModule, nn.BatchNorm2d):
         check_channels(name, input.shape[1], self.num_features, "channels (dimension 1)")
         if input.numel() == 0:
             return input.clone()
+        if self.training and input.numel() > self.num_features and CF.normalization._use_kernels(input):
+            return self._train_on_kernels(input)
         return interleaved_to_complex(super().forward(complex_to_interleaved(input)))
+
+    def _train_on_kernels(self, input: torch.Tensor) -> torch.Tensor:
+        """The training step of torch.nn.BatchNorm2d, statistics and running averages included, in one kernel pass."""
+        out, mean, var = CF.normalization.naive_batch_norm_train(input, self.weight, self.bias, self.eps)
+        if self.track_running_stats:
+            self.num_batches_tracked.add_(1)
+            factor = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+            count = input.numel() // self.num_features
+            with torch.no_grad():
+                self.running_mean.mul_(1 - factor).add_(mean.reshape(-1), alpha=factor)
+                self.running_var.mul_(1 - factor).add_(var.reshape(-1) * (count / max(count - 1, 1)), alpha=factor)
+        return out
