@@ -8,6 +8,8 @@ from .normalization import (ComplexBatchNorm1d, ComplexBatchNorm2d, ComplexBatch
                             ComplexLayerNorm, NaiveComplexBatchNorm2d)
 from .pooling import (ComplexAdaptiveAvgPool2d, ComplexAvgPool1d, ComplexAvgPool2d, ComplexAvgPool3d, ComplexMaxPool2d,
                       SpectralPool2d)
+from .recurrent import (ComplexConvLSTM1d, ComplexConvLSTM2d, ComplexConvLSTMCell1d, ComplexConvLSTMCell2d, ComplexLSTM,
+                        ComplexLSTMCell)
 from .split import SplitDCFConv2d, SplitTTLinear
 
 __all__ = [
@@ -18,4 +20,6 @@ __all__ = [
     "SpectralPool2d", "ComplexDropout", "ComplexDropout2d",
     "ComplexBatchNorm1d", "ComplexBatchNorm2d", "ComplexBatchNorm3d", "ComplexLayerNorm", "ComplexGroupNorm",
     "NaiveComplexBatchNorm2d", "SplitDCFConv2d", "SplitTTLinear",
+    "ComplexLSTMCell", "ComplexLSTM", "ComplexConvLSTMCell1d", "ComplexConvLSTMCell2d", "ComplexConvLSTM1d",
+    "ComplexConvLSTM2d",
 ]
