@@ -101,7 +101,8 @@ def _pairs(x: torch.Tensor) -> torch.Tensor:
 
 def _use_kernels(x: torch.Tensor) -> bool:
     """The compiled kernels serve CPU tensors in eager mode; under torch.compile the traceable PyTorch path runs."""
-    return x.device.type == "cpu" and not torch.compiler.is_compiling() and _extension.available()
+    compiling = getattr(getattr(torch, "compiler", None), "is_compiling", lambda: False)()  # torch < 2.3 has none
+    return x.device.type == "cpu" and not compiling and _extension.available()
 
 
 class _WhiteningBatchNorm(torch.autograd.Function):
