@@ -139,6 +139,26 @@ def complex_lstm_cell(input: Tensor, hx: Optional[State], weight_ih: Tensor, wei
     return _lstm_cell("complex_lstm_cell", input, hx, weight_ih, weight_hh, bias_ih, bias_hh)
 
 
+def _unroll(x: Tensor, h0: Tensor, c0: Tensor, layers, gate_dim: int, unbatched: bool,
+            batch_first: bool) -> tuple[Tensor, State]:
+    """Run the layers (input map applied to the whole sequence, recurrent map per step) over x (L, N, ...)."""
+    hs, cs = [], []
+    for k, (input_map, recurrent_map) in enumerate(layers):
+        xi = input_map(x)
+        h, c = h0[k], c0[k]
+        outs = []
+        for t in range(x.shape[0]):
+            h, c = _pointwise(xi[t] + recurrent_map(h), c, gate_dim)
+            outs.append(h)
+        x = torch.stack(outs)
+        hs.append(h)
+        cs.append(c)
+    h_n, c_n = torch.stack(hs), torch.stack(cs)
+    if unbatched:
+        return x.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
+    return (x.transpose(0, 1) if batch_first else x), (h_n, c_n)
+
+
 def _lstm(name: str, input: Tensor, hx, params: Sequence[LSTMParams], batch_first: bool,
           check_params: bool = True) -> tuple[Tensor, State]:
     if not params:
@@ -151,23 +171,11 @@ def _lstm(name: str, input: Tensor, hx, params: Sequence[LSTMParams], batch_firs
                                  f"{params[k - 1][1].shape[1]}")
     unbatched = _check_input(name, input, params[0][0], 0, seq=True)
     x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if batch_first else input)
-    length, batch, hidden = x.shape[0], x.shape[1], params[0][1].shape[1]
+    batch, hidden = x.shape[1], params[0][1].shape[1]
     h0, c0 = _state(name, hx, (len(params), batch, hidden), 1, unbatched, x, "initial state")
-    hs, cs = [], []
-    for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(params):
-        xi = F.linear(x, w_ih, b_ih)  # the input maps of all steps at once: (L, N, 4H)
-        h, c = h0[k], c0[k]
-        outs = []
-        for t in range(length):
-            h, c = _pointwise(xi[t] + F.linear(h, w_hh, b_hh), c, -1)
-            outs.append(h)
-        x = torch.stack(outs)
-        hs.append(h)
-        cs.append(c)
-    h_n, c_n = torch.stack(hs), torch.stack(cs)
-    if unbatched:
-        return x.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
-    return (x.transpose(0, 1) if batch_first else x), (h_n, c_n)
+    layers = [(lambda seq, w=w_ih, b=b_ih: F.linear(seq, w, b), lambda h, w=w_hh, b=b_hh: F.linear(h, w, b))
+              for w_ih, w_hh, b_ih, b_hh in params]
+    return _unroll(x, h0, c0, layers, -1, unbatched, batch_first)
 
 
 def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams],
@@ -218,26 +226,18 @@ def _conv_lstm(name: str, input: Tensor, hx, params: Sequence[ConvLSTMParams], b
                                  f"{params[k - 1][1].shape[1]}")
     unbatched = _check_input(name, input, params[0][0], nd, seq=True)
     x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if batch_first else input)
-    length, batch, spatial = x.shape[0], x.shape[1], tuple(x.shape[3:])
+    batch, spatial = x.shape[1], tuple(x.shape[3:])
     h0, c0 = _state(name, hx, (len(params), batch, params[0][1].shape[1], *spatial), 1, unbatched, x,
                     "initial state")
     conv = _CONV[nd]
-    hs, cs = [], []
-    for k, (w_ih, w_hh, b) in enumerate(params):
-        xi = conv(x.reshape(length * batch, *x.shape[2:]), w_ih, b, padding="same")  # all steps at once
-        xi = xi.reshape(length, batch, *xi.shape[1:])
-        h, c = h0[k], c0[k]
-        outs = []
-        for t in range(length):
-            h, c = _pointwise(xi[t] + conv(h, w_hh, None, padding="same"), c, 1)
-            outs.append(h)
-        x = torch.stack(outs)
-        hs.append(h)
-        cs.append(c)
-    h_n, c_n = torch.stack(hs), torch.stack(cs)
-    if unbatched:
-        return x.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
-    return (x.transpose(0, 1) if batch_first else x), (h_n, c_n)
+
+    def input_map(seq, w, b):  # the input maps of all steps at once, the steps folded into the batch
+        out = conv(seq.reshape(seq.shape[0] * seq.shape[1], *seq.shape[2:]), w, b, padding="same")
+        return out.reshape(seq.shape[0], seq.shape[1], *out.shape[1:])
+
+    layers = [(lambda seq, w=w_ih, b=b: input_map(seq, w, b), lambda h, w=w_hh: conv(h, w, None, padding="same"))
+              for w_ih, w_hh, b in params]
+    return _unroll(x, h0, c0, layers, 1, unbatched, batch_first)
 
 
 def complex_conv_lstm(input: Tensor, hx: Optional[State], params: Sequence[ConvLSTMParams],
