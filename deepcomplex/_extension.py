@@ -78,6 +78,12 @@ def available() -> bool:
     return _state
 
 
+def serves(x: torch.Tensor) -> bool:
+    """Whether the kernels run for ``x``: CPU tensors in eager mode; under torch.compile the traceable PyTorch path runs."""
+    compiling = getattr(getattr(torch, "compiler", None), "is_compiling", lambda: False)()  # torch < 2.3 has none
+    return x.device.type == "cpu" and not compiling and available()
+
+
 def build(verbose: bool = False) -> Path:
     """Compile the kernels (about a minute) into :func:`build_directory` and load them; returns the library path."""
     global _state

@@ -56,6 +56,22 @@ def unblock_kernel_grad(grad: torch.Tensor, transposed: bool = False) -> torch.T
     return torch.complex(ga, gb if transposed else -gb)
 
 
+def dense(x: torch.Tensor) -> torch.Tensor:
+    """``x`` itself when its elements fill their storage in some dimension order torch allocates alike, else a copy."""
+    if x.is_contiguous():
+        return x
+    if x.dim() in (4, 5):
+        fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
+        if x.is_contiguous(memory_format=fmt):
+            return x
+    return x.contiguous()
+
+
+def channel_pairs(x: torch.Tensor) -> torch.Tensor:
+    """Real (N, C, P, 2) view of a dense complex (N, C, *S) tensor, P = prod(S): the compiled kernels' operand."""
+    return torch.view_as_real(x.reshape(*x.shape[:2], -1))
+
+
 def as_complex(t: torch.Tensor) -> torch.Tensor:
     """view_as_complex of a real (..., 2) tensor, copying only when its strides do not allow a view."""
     if torch.compiler.is_compiling():  # stride checks would break the graph; the compiler picks its own layouts

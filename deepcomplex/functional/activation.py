@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from .._layout import apply_real_mask, split_relu
+from .._extension import serves
+from .._layout import apply_real_mask, channel_pairs, dense, split_relu
 from .._validation import check_channels, check_complex
-from .normalization import _dense, _pairs, _use_kernels
 
 
 def crelu(input: torch.Tensor) -> torch.Tensor:
@@ -25,14 +25,19 @@ def _channel_view(name: str, param: torch.Tensor, input: torch.Tensor) -> torch.
     return param.reshape(-1, *([1] * (input.dim() - 2)))
 
 
+def _modrelu_operand(x: torch.Tensor, per_channel: bool) -> torch.Tensor:
+    """The kernels' (N, C, P, 2) view: channels along dimension 1, or all of ``x`` as one channel for a shared bias."""
+    return channel_pairs(x) if per_channel else torch.view_as_real(x.reshape(1, 1, -1))
+
+
 class _ModReLU(torch.autograd.Function):
     """modReLU on the compiled CPU kernels: one pass forward; backward dz = (1 + t) g - t u Re(conj(u) g) and
     db = sum Re(conj(u) g) on the active set, u = z / |z|, t = b / |z| (once differentiable)."""
 
     @staticmethod
     def forward(ctx, x, bias, per_channel: bool):
-        x = _dense(x)
-        v = _pairs(x) if per_channel else torch.view_as_real(x.reshape(1, 1, -1))
+        x = dense(x)
+        v = _modrelu_operand(x, per_channel)
         ctx.save_for_backward(x, bias)
         ctx.per_channel = per_channel
         return torch.view_as_complex(torch.ops.deepcomplex.modrelu_forward(v, bias).view(v.shape)).view(x.shape)
@@ -42,8 +47,8 @@ class _ModReLU(torch.autograd.Function):
     def backward(ctx, grad_out):
         x, bias = ctx.saved_tensors
         g = grad_out if grad_out.stride() == x.stride() else torch.empty_like(x).copy_(grad_out)
-        shape = (lambda t: _pairs(t)) if ctx.per_channel else (lambda t: torch.view_as_real(t.reshape(1, 1, -1)))
-        gx, gb = torch.ops.deepcomplex.modrelu_backward(shape(g), shape(x), bias)
+        gx, gb = torch.ops.deepcomplex.modrelu_backward(_modrelu_operand(g, ctx.per_channel),
+                                                        _modrelu_operand(x, ctx.per_channel), bias)
         gx = torch.view_as_complex(gx).view(x.shape)
         return gx, gb.to(bias.dtype).reshape(bias.shape), None
 
@@ -58,7 +63,7 @@ def modrelu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     if bias.is_complex():
         raise TypeError(f"modrelu expects a real bias, got {bias.dtype}")
     b = _channel_view("modrelu", bias, input)
-    if _use_kernels(input) and input.numel() > 0 and (input.dim() >= 2 or bias.numel() == 1):
+    if serves(input) and input.numel() > 0 and (input.dim() >= 2 or bias.numel() == 1):
         return _ModReLU.apply(input, bias, bias.numel() > 1)
     r = input.abs()
     nonzero = r > 0

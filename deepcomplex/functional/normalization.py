@@ -6,8 +6,8 @@ from typing import Optional, Sequence, Union
 
 import torch
 
-from .._layout import as_complex, complex_to_interleaved, interleaved_to_complex
-from .. import _extension
+from .._extension import serves
+from .._layout import as_complex, channel_pairs, complex_to_interleaved, dense, interleaved_to_complex
 from .._validation import check_complex
 
 
@@ -82,29 +82,6 @@ def _grouped_1x1(nd: int):
     return [1] * nd, [0] * nd, [1] * nd, False, [0] * nd
 
 
-def _dense(x: torch.Tensor) -> torch.Tensor:
-    """``x`` itself when its elements fill their storage in some dimension order torch allocates alike, else a copy."""
-    if x.is_contiguous():
-        return x
-    if x.dim() in (4, 5):
-        fmt = torch.channels_last if x.dim() == 4 else torch.channels_last_3d
-        if x.is_contiguous(memory_format=fmt):
-            return x
-    return x.contiguous()
-
-
-def _pairs(x: torch.Tensor) -> torch.Tensor:
-    """Real (N, C, P, 2) view of a dense complex (N, C, *S) tensor, P = prod(S): the compiled kernels' operand."""
-    z = x.reshape(*x.shape[:2], -1)
-    return torch.view_as_real(z)
-
-
-def _use_kernels(x: torch.Tensor) -> bool:
-    """The compiled kernels serve CPU tensors in eager mode; under torch.compile the traceable PyTorch path runs."""
-    compiling = getattr(getattr(torch, "compiler", None), "is_compiling", lambda: False)()  # torch < 2.3 has none
-    return x.device.type == "cpu" and not compiling and _extension.available()
-
-
 class _WhiteningBatchNorm(torch.autograd.Function):
     """Training-mode complex batch norm with a closed-form backward.
 
@@ -118,14 +95,14 @@ class _WhiteningBatchNorm(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, weight, bias, eps, diagonal=False):
         c = x.shape[1]
-        ctx.kernels, ctx.eps, ctx.diagonal = _use_kernels(x), eps, diagonal
+        ctx.kernels, ctx.eps, ctx.diagonal = serves(x), eps, diagonal
         if diagonal and not ctx.kernels:
             raise RuntimeError("the diagonal (naive) whitening runs on the compiled kernels only")
         real = x.real.dtype
         if ctx.kernels:
-            x = _dense(x)
+            x = dense(x)
             b = torch.view_as_real(bias) if bias is not None else None
-            out, sums, stats = torch.ops.deepcomplex.whiten_forward(_pairs(x), weight, b, eps, diagonal)
+            out, sums, stats = torch.ops.deepcomplex.whiten_forward(channel_pairs(x), weight, b, eps, diagonal)
             out = torch.view_as_complex(out.view(x.shape[:2] + (-1, 2))).view(x.shape)
             ctx.save_for_backward(x, weight, sums)
             mean, cov = stats[:, :2].to(real), stats[:, 2:].to(real)
@@ -151,8 +128,8 @@ class _WhiteningBatchNorm(torch.autograd.Function):
         if ctx.kernels:
             x, weight, sums = ctx.saved_tensors
             g = grad_out if grad_out.stride() == x.stride() else torch.empty_like(x).copy_(grad_out)
-            gx, gweight, gbias = torch.ops.deepcomplex.whiten_backward(_pairs(g), _pairs(x), weight, sums, ctx.eps,
-                                                                       ctx.diagonal)
+            gx, gweight, gbias = torch.ops.deepcomplex.whiten_backward(channel_pairs(g), channel_pairs(x), weight, sums,
+                                                                       ctx.eps, ctx.diagonal)
             gx = torch.view_as_complex(gx.view(x.shape[:2] + (-1, 2))).view(x.shape)
             real = x.real.dtype
             gweight = gweight.to(real) if ctx.needs_input_grad[1] else None
@@ -220,7 +197,7 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
         if training and count == 1:
             raise ValueError(f"complex_batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        fused = training and (input.dim() > 2 or _use_kernels(input))  # the 1x1-convolution path needs spatial dims
+        fused = training and (input.dim() > 2 or serves(input))  # the 1x1-convolution path needs spatial dims
         if fused:
             out, mean, cov = _WhiteningBatchNorm.apply(input, weight, bias, eps)
             vrr, vri, vii = cov.unbind(-1)
@@ -295,7 +272,7 @@ def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequenc
     if input.numel() == 0:
         return input.clone()
     per = math.prod(normalized_shape)
-    if per > 1 and _use_kernels(input):
+    if per > 1 and serves(input):
         out = _whiten_rows(input, input.numel() // per, per, eps)
         return as_complex(_affine(torch.view_as_real(out), weight, bias, normalized_shape))
     xr = torch.view_as_real(input)
@@ -321,7 +298,7 @@ def complex_group_norm(input: torch.Tensor, num_groups: int, weight: Optional[to
         return input.clone()
     shape = [1] * input.dim()
     shape[1] = c
-    if input.numel() // (n * num_groups) > 1 and _use_kernels(input):
+    if input.numel() // (n * num_groups) > 1 and serves(input):
         out = _whiten_rows(input, n * num_groups, input.numel() // (n * num_groups), eps)
         return as_complex(_affine(torch.view_as_real(out), weight, bias, shape))
     xr = torch.view_as_real(input).reshape(n, num_groups, -1, 2)

@@ -7,6 +7,7 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
+from .. import _extension
 from .. import functional as CF
 from .._layout import complex_to_interleaved, interleaved_to_complex
 from .._validation import check_channels, check_complex, check_rank
@@ -193,7 +194,7 @@ class NaiveComplexBatchNorm2d(KindPreservingModule, nn.BatchNorm2d):
         check_channels(name, input.shape[1], self.num_features, "channels (dimension 1)")
         if input.numel() == 0:
             return input.clone()
-        if self.training and input.numel() > self.num_features and CF.normalization._use_kernels(input):
+        if self.training and input.numel() > self.num_features and _extension.serves(input):
             return self._train_on_kernels(input)
         return interleaved_to_complex(super().forward(complex_to_interleaved(input)))
 
