@@ -165,6 +165,18 @@ class _WhiteningBatchNorm(torch.autograd.Function):
         return interleaved_to_complex(gx), gweight, gbias, None
 
 
+def update_running_stats_(pairs, count: int, momentum: Optional[float], num_batches_tracked: Optional[torch.Tensor]):
+    """torch.nn.BatchNorm's running averages, in place: for each (running mean, batch mean) and then (running
+    (co)variance, biased batch (co)variance) pair, running <- (1 - f) running + f batch with the variances unbiased by
+    count / (count - 1); f is ``momentum`` or, when it is None, 1 / ``num_batches_tracked`` (this batch counted)."""
+    batch_dtype = pairs[0][1].dtype
+    factor = momentum if momentum is not None else 1.0 / num_batches_tracked.clamp(min=1).to(batch_dtype)
+    unbias = count / max(count - 1, 1)
+    with torch.no_grad():
+        for k, (running, batch) in enumerate(pairs):
+            running.mul_(1 - factor).add_((batch * unbias if k else batch) * factor)
+
+
 def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor], running_covar: Optional[torch.Tensor],
                        weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
                        training: bool = False, momentum: Optional[float] = 0.1, eps: float = 1e-4,
@@ -204,13 +216,9 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
         else:
             mean, xc, vrr, vri, vii = _stats(xr, dims)
         if training and running_mean is not None:
-            factor = momentum if momentum is not None else 1.0 / num_batches_tracked.clamp(min=1).to(vrr.dtype)
-            unbias = count / max(count - 1, 1)
-            with torch.no_grad():
-                rm = torch.view_as_real(running_mean)
-                rm.mul_(1 - factor).add_(mean.reshape(channels, 2) * factor)
-                cov = torch.stack([vrr, vri, vii], -1).reshape(channels, 3) * unbias
-                running_covar.mul_(1 - factor).add_(cov * factor)
+            cov = torch.stack([vrr, vri, vii], -1).reshape(channels, 3)
+            update_running_stats_(((torch.view_as_real(running_mean), mean.reshape(channels, 2)), (running_covar, cov)),
+                                  count, momentum, num_batches_tracked)
         if fused:
             return out
     else:

@@ -203,9 +203,7 @@ class NaiveComplexBatchNorm2d(KindPreservingModule, nn.BatchNorm2d):
         out, mean, var = CF.normalization.naive_batch_norm_train(input, self.weight, self.bias, self.eps)
         if self.track_running_stats:
             self.num_batches_tracked.add_(1)
-            factor = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
-            count = input.numel() // self.num_features
-            with torch.no_grad():
-                self.running_mean.mul_(1 - factor).add_(mean.reshape(-1), alpha=factor)
-                self.running_var.mul_(1 - factor).add_(var.reshape(-1) * (count / max(count - 1, 1)), alpha=factor)
+            CF.normalization.update_running_stats_(
+                ((self.running_mean, mean.reshape(-1)), (self.running_var, var.reshape(-1))),
+                input.numel() // self.num_features, self.momentum, self.num_batches_tracked)
         return out
