@@ -268,23 +268,20 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             idx = order[i:i + cfg.batch_size]
             for group in opt.param_groups:
                 group["lr"] = learning_rate(cfg, epoch * len(batches) + b, cfg.epochs * len(batches), len(batches))
-            images = _augment(cfg, xtr[idx], epoch, b)
-            if world == 1:
-                logits = net(images)
-                loss = nn.functional.cross_entropy(logits, ytr[idx])
-                batch_loss = loss.item() * len(idx)
-            else:  # this rank's share; DDP averages gradients over ranks, so scale the sum to the global mean
-                mine = slice(rank, None, world)
-                logits = net(images[mine])
-                loss = nn.functional.cross_entropy(logits, ytr[idx][mine], reduction="sum") * world / len(idx)
-                batch_loss = loss.item() * len(idx) / world
+            # this rank's share of the global batch (all of it in one process); DDP averages gradients over the
+            # ranks, so each rank's loss is its sum over the global batch size / world, and one process takes the mean
+            mine = slice(rank, None, world)
+            targets = ytr[idx][mine]
+            logits = net(_augment(cfg, xtr[idx], epoch, b)[mine])
+            loss = nn.functional.cross_entropy(logits, targets, reduction="sum") / (len(idx) / world)
+            batch_loss = loss.item() * len(idx) / world
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.clip_grad_norm is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
             opt.step()
             total += batch_loss
-            correct += (logits.argmax(1) == (ytr[idx] if world == 1 else ytr[idx][mine])).sum().item()
+            correct += (logits.argmax(1) == targets).sum().item()
             bar.set_postfix(loss=f"{batch_loss / len(idx):.4f}")
         total, correct = _all_sum([total, float(correct)], world)
         seconds = time.perf_counter() - tic
