@@ -57,3 +57,21 @@ def write_band_idx(directory, sizes=(("train", 300), ("t10k", 100)), seed: int =
         write_idx(directory / f"{part}-images-idx3-ubyte.gz", images)
         write_idx(directory / f"{part}-labels-idx1-ubyte", labels)
     return directory
+
+
+def small_registry_model(name: str, batch: int = 3) -> tuple[torch.nn.Module, torch.Tensor]:
+    """The registered model and an input for it, except that the DCN ResNets come at their smallest depth (1 block per
+    stage, 4 filters) and the recurrent ones small: the same layer types, since tracing the full 69-block complex
+    networks takes minutes."""
+    from deepcomplex.models import create_model, example_input
+
+    if name.startswith("dcn_resnet"):
+        from deepcomplex.models.dcn import DCNResNet
+
+        return DCNResNet(4, 1, in_channels=1, is_complex=not name.endswith("_real")), torch.rand(batch, 1, 28, 28)
+    kwargs = {}
+    if name.startswith("timit_"):
+        kwargs = dict(n_freq=12, hidden_channels=2, kernel_size=3, num_layers=1)
+    elif name.startswith("musicnet_"):
+        kwargs = dict(window=1024)
+    return create_model(name, **kwargs), example_input(name, batch, **kwargs)

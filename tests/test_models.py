@@ -4,7 +4,9 @@ import torch
 from torch import nn
 
 import deepcomplex.nn as cnn
-from deepcomplex.models import count_parameters, create_model, list_models, register_model
+from deepcomplex.models import count_parameters, create_model, example_input, list_models, register_model
+
+from conftest import small_registry_model
 
 
 def _resnet18_count(in_channels: int, classes: int) -> int:
@@ -248,29 +250,36 @@ def test_dcn_bad_options():
         create_model("dcn_resnet_ws_real", activation="crelu")
 
 
-def _small_registry_model(name: str) -> nn.Module:
-    """The registered model, except that the DCN ResNets come at their smallest depth (1 block per stage, 4 filters):
-    the same layer types, since tracing the full 69-block complex networks takes minutes."""
-    if name.startswith("dcn_resnet"):
-        from deepcomplex.models.dcn import DCNResNet
-
-        return DCNResNet(4, 1, in_channels=1, is_complex=not name.endswith("_real"))
-    return create_model(name)
-
-
 @pytest.mark.parametrize("name", list_models())
 def test_every_registered_model_runs_under_torch_compile(name):
     """torch.compile (dynamo + AOT autograd, eager kernels) gives the eager model's outputs and input gradients; the
     compiled kernels of deepcomplex step aside under compilation, so the traced graph is plain PyTorch."""
+    torch._dynamo.reset()  # each model traced afresh, not against guards and caches left by the previous ones
     torch.manual_seed(0)
-    model = _small_registry_model(name).train()
-    x = torch.rand(3, 1, 28, 28, requires_grad=True)
+    model, x = small_registry_model(name)
+    model.train()
+    x.requires_grad_()
     eager = model(x)
-    eager.sum().backward()
+    (eager.abs() if eager.is_complex() else eager).sum().backward()
     gx = x.grad.clone()
     x.grad = None
     compiled = torch.compile(model, backend="aot_eager", dynamic=False)
     out = compiled(x)
-    out.sum().backward()
+    (out.abs() if out.is_complex() else out).sum().backward()
     torch.testing.assert_close(out, eager, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(x.grad, gx, rtol=1e-4, atol=1e-5)
+
+
+def test_example_input_matches_what_each_model_takes():
+    """Every registered model runs on its example input (the shapes export and the CLI rely on) and keeps the batch."""
+    assert example_input("coshnet_tiny", 5).shape == (5, 1, 28, 28)
+    assert example_input("dcn_resnet_ws", 2).shape == (2, 3, 28, 28)  # in_channels defaults to 3 there
+    assert example_input("dcn_resnet_ws", 2, in_channels=1).shape == (2, 1, 28, 28)
+    spectra = example_input("timit_convlstm", 4, n_freq=12)
+    assert spectra.shape == (4, 8, 12) and spectra.dtype == torch.complex64
+    for name in list_models():
+        model, x = small_registry_model(name, batch=2)
+        with torch.no_grad():
+            assert model.eval()(x).shape[0] == 2, name
+    with pytest.raises(ValueError, match="unknown model 'nope'"):
+        example_input("nope")

@@ -2,19 +2,29 @@
 from __future__ import annotations
 
 import inspect
-from typing import Callable
+from typing import Callable, Optional
 
+import torch
 from torch import nn
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+_EXAMPLES: dict[str, Callable[..., torch.Tensor]] = {}
 
 
-def register_model(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
-    """Register a model factory under its function name."""
-    if fn.__name__ in _REGISTRY:
-        raise ValueError(f"model {fn.__name__!r} is already registered")
-    _REGISTRY[fn.__name__] = fn
-    return fn
+def register_model(fn: Optional[Callable[..., nn.Module]] = None, *,
+                   example_input: Optional[Callable[..., torch.Tensor]] = None):
+    """Register a model factory under its function name: ``@register_model`` or
+    ``@register_model(example_input=f)`` with ``f(batch, **model_kwargs)`` a typical input (the default: grey or
+    ``in_channels`` images of 28x28)."""
+    def register(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if fn.__name__ in _REGISTRY:
+            raise ValueError(f"model {fn.__name__!r} is already registered")
+        _REGISTRY[fn.__name__] = fn
+        if example_input is not None:
+            _EXAMPLES[fn.__name__] = example_input
+        return fn
+
+    return register if fn is None else register(fn)
 
 
 def list_models() -> list[str]:
@@ -27,6 +37,17 @@ def model_arguments(name: str) -> list[str]:
     if name not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
     return list(inspect.signature(_REGISTRY[name]).parameters)
+
+
+def example_input(name: str, batch: int = 2, **kwargs) -> torch.Tensor:
+    """A random input of the shape and dtype the registered model takes (for tracing, export and smoke tests)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
+    if name in _EXAMPLES:
+        return _EXAMPLES[name](batch, **kwargs)
+    params = inspect.signature(_REGISTRY[name]).parameters
+    channels = kwargs.get("in_channels", params["in_channels"].default if "in_channels" in params else 1)
+    return torch.rand(batch, channels, 28, 28)
 
 
 def create_model(name: str, **kwargs) -> nn.Module:

@@ -1,0 +1,194 @@
+"""Next-frame speech spectrum predictors for TIMIT (Deep Complex Networks, Trabelsi et al., 2018, Sec. 4.3).
+
+Input: complex STFT frames x (N, T, F) (``deepcomplex.data.timit.load_timit``); output: the predicted complex spectrum
+of the next frame at every step, (N, T, F) complex, scored with ``deepcomplex.functional.loss.log_magnitude_mse``
+against the log-magnitudes y of the true next frames.
+
+``timit_convlstm``: the spectrum as one complex channel over frequency -> ``ComplexConvLSTM1d`` over time (complex
+'same' convolutions along frequency, split sigmoid/tanh, complex gate products) -> complex 1x1 convolution to one
+channel. ``timit_convlstm_real``: its real twin, Re and Im as two real channels -> a real ConvLSTM (``ConvLSTM1d``
+below, Shi et al., 2015) -> real 1x1 convolution to two channels, read as Re and Im of the prediction.
+
+Parameter counts (real numbers; a complex one counts two), C_h hidden channels, k the kernel, L layers:
+complex 2 * [sum over layers of 4 C_h (C_in k + C_h k + 1)] + 2 (C_h + 1) with C_in = 1 for the first layer;
+real sum over layers of 4 C_h (C_in k + C_h k + 1) + 2 C_h + 2 with C_in = 2 for the first layer.
+Defaults (k = 5, L = 2): complex C_h = 16 -> 31,650; real C_h = 23 -> 32,892 (the real width ~ sqrt(2) times the
+complex one gives about the same count, as the paper compares models of similar size).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from torch import nn
+
+from .. import nn as cnn
+from ..nn._utils import KindPreservingModule
+from .registry import register_model
+
+__all__ = ["ConvLSTM1d", "TimitConvLSTM", "timit_convlstm", "timit_convlstm_real"]
+
+
+def _check_size(name: str, **values) -> None:
+    for what, v in values.items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")
+
+
+class _ConvLSTMCell1d(nn.Module):
+    """One real ConvLSTM layer: the input map of all steps (``conv_ih``) and the recurrent map (``conv_hh``)."""
+
+    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int, bias: bool) -> None:
+        super().__init__()
+        self.hidden_channels = hidden_channels
+        self.conv_ih = nn.Conv1d(in_channels, 4 * hidden_channels, kernel_size, padding=kernel_size // 2, bias=bias)
+        self.conv_hh = nn.Conv1d(hidden_channels, 4 * hidden_channels, kernel_size, padding=kernel_size // 2,
+                                 bias=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # Glorot like the complex layer's Rayleigh/Glorot; zero bias but 1 on the forget gate, as there
+        nn.init.xavier_uniform_(self.conv_ih.weight)
+        nn.init.xavier_uniform_(self.conv_hh.weight)
+        if self.conv_ih.bias is not None:
+            with torch.no_grad():
+                self.conv_ih.bias.zero_()
+                self.conv_ih.bias[self.hidden_channels:2 * self.hidden_channels] = 1.0
+
+
+class ConvLSTM1d(nn.Module):
+    """Multi-layer real ConvLSTM over (N, L, C, W) (batch_first, default) or (L, N, C, W); 'same' padding (odd k).
+
+    Per layer and step (Shi et al., 2015, without the peephole terms, like torch.nn.LSTM and the complex layer):
+    [i, f, g, o] = W_ih * x_t + W_hh * h_{t-1} + b ('*' a 1-D convolution over W); i, f, o = sigmoid, g = tanh;
+    c_t = f c_{t-1} + i g; h_t = o tanh(c_t). forward(input, (h0, c0) each (num_layers, N, C_h, W) or None) ->
+    (all h of the last layer, (h_n, c_n)). Glorot-uniform weights, zero bias except 1 on the forget gate.
+    """
+
+    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = True) -> None:
+        super().__init__()
+        _check_size("ConvLSTM1d", in_channels=in_channels, hidden_channels=hidden_channels, kernel_size=kernel_size,
+                    num_layers=num_layers)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"ConvLSTM1d needs an odd kernel_size for 'same' padding, got {kernel_size}")
+        self.in_channels, self.hidden_channels, self.kernel_size = in_channels, hidden_channels, kernel_size
+        self.num_layers, self.batch_first = num_layers, batch_first
+        self.cells = nn.ModuleList(_ConvLSTMCell1d(in_channels if k == 0 else hidden_channels, hidden_channels,
+                                                   kernel_size, bias) for k in range(num_layers))
+
+    def forward(self, input: torch.Tensor, hx: Optional[tuple] = None):
+        name = type(self).__name__
+        if input.dim() != 4:
+            raise ValueError(f"{name} expects a 4D input ({'N, L' if self.batch_first else 'L, N'}, C, W), got "
+                             f"shape {tuple(input.shape)}")
+        x = input if self.batch_first else input.transpose(0, 1)  # (N, L, C, W)
+        n, steps, c, w = x.shape
+        if c != self.in_channels:
+            raise ValueError(f"{name} expects {self.in_channels} input channels, got {c}")
+        if steps == 0:
+            raise ValueError(f"{name} expects a non-empty sequence, got shape {tuple(input.shape)}")
+        hid = self.hidden_channels
+        if hx is None:
+            zeros = x.new_zeros(self.num_layers, n, hid, w)
+            hx = (zeros, zeros)
+        h_n, c_n = [], []
+        for k, cell in enumerate(self.cells):
+            gates_x = cell.conv_ih(x.reshape(n * steps, x.shape[2], w)).reshape(n, steps, 4 * hid, w)
+            h, cs = hx[0][k], hx[1][k]
+            outs = []
+            for t in range(steps):
+                i, f, g, o = (gates_x[:, t] + cell.conv_hh(h)).chunk(4, 1)
+                cs = torch.sigmoid(f) * cs + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(cs)
+                outs.append(h)
+            x = torch.stack(outs, 1)
+            h_n.append(h)
+            c_n.append(cs)
+        out = x if self.batch_first else x.transpose(0, 1)
+        return out, (torch.stack(h_n), torch.stack(c_n))
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.hidden_channels}, kernel_size={self.kernel_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        return s + f", batch_first={self.batch_first}"
+
+
+class TimitConvLSTM(KindPreservingModule):
+    """Next-frame spectrum predictor: complex (N, T, F) STFT frames -> predicted complex (N, T, F) next frames.
+
+    ``is_complex``: ComplexConvLSTM1d on the one complex channel and a complex 1x1 head; otherwise the real twin
+    (Re, Im as two channels, ConvLSTM1d, real 1x1 head to two channels read as Re and Im). Either takes complex64
+    input (complex128 after ``.to(torch.float64)`` or ``.to(torch.complex128)``, which keep real parameters real and
+    complex ones complex).
+    """
+
+    def __init__(self, n_freq: int = 129, hidden_channels: int = 16, kernel_size: int = 5, num_layers: int = 2,
+                 is_complex: bool = True, name: Optional[str] = None) -> None:
+        super().__init__()
+        self.name = name or ("timit_convlstm" if is_complex else "timit_convlstm_real")
+        _check_size(self.name, n_freq=n_freq, hidden_channels=hidden_channels, kernel_size=kernel_size,
+                    num_layers=num_layers)
+        if kernel_size % 2 == 0:
+            raise ValueError(f"{self.name} needs an odd kernel_size for 'same' padding, got {kernel_size}")
+        self.n_freq, self.is_complex = n_freq, is_complex
+        if is_complex:
+            self.rnn = cnn.ComplexConvLSTM1d(1, hidden_channels, kernel_size, num_layers, batch_first=True)
+            self.head = cnn.ComplexConv1d(hidden_channels, 1, 1)
+        else:
+            self.rnn = ConvLSTM1d(2, hidden_channels, kernel_size, num_layers, batch_first=True)
+            self.head = nn.Conv1d(hidden_channels, 2, 1)
+
+    def _check_input(self, x) -> None:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{self.name} expects a complex tensor (N, T, F), got {type(x).__name__}")
+        param = self.head.weight
+        want = param.dtype if param.is_complex() else {torch.float32: torch.complex64,
+                                                        torch.float64: torch.complex128}.get(param.dtype)
+        if not x.is_complex():
+            raise TypeError(f"{self.name} expects complex STFT frames ({want}), got {x.dtype}")
+        if x.dtype != want:
+            raise TypeError(f"{self.name} expects {want} input (its parameters' precision), got {x.dtype}; convert "
+                            f"explicitly")
+        if x.dim() != 3:
+            raise ValueError(f"{self.name} expects a 3D input (N, T, F) of STFT frames, got {x.dim()}D input of "
+                             f"shape {tuple(x.shape)}")
+        if x.shape[2] != self.n_freq:
+            raise ValueError(f"{self.name} expects F = {self.n_freq} frequency bins (n_freq), got {x.shape[2]} "
+                             f"(input of shape {tuple(x.shape)})")
+        if x.shape[0] == 0 or x.shape[1] == 0:
+            raise ValueError(f"{self.name} expects a non-empty batch of non-empty sequences, got shape "
+                             f"{tuple(x.shape)}")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self._check_input(x)
+        n, steps, f = x.shape
+        if self.is_complex:
+            h, _ = self.rnn(x.unsqueeze(2))  # (N, T, C_h, F)
+            return self.head(h.reshape(n * steps, -1, f)).reshape(n, steps, f)
+        h, _ = self.rnn(torch.stack([x.real, x.imag], 2))  # (N, T, 2, F) -> (N, T, C_h, F)
+        out = self.head(h.reshape(n * steps, -1, f)).reshape(n, steps, 2, f)
+        return torch.complex(out[:, :, 0], out[:, :, 1])
+
+    def extra_repr(self) -> str:
+        return f"n_freq={self.n_freq}"
+
+
+def _example_spectra(batch: int, n_freq: int = 129, **kwargs) -> torch.Tensor:
+    """A batch of 8 complex STFT frames (N, T, F), as the TIMIT task feeds the models."""
+    return torch.randn(batch, 8, n_freq, dtype=torch.complex64)
+
+
+@register_model(example_input=_example_spectra)
+def timit_convlstm(n_freq: int = 129, hidden_channels: int = 16, kernel_size: int = 5,
+                   num_layers: int = 2) -> TimitConvLSTM:
+    """Complex ConvLSTM next-frame spectrum predictor for TIMIT (31,650 real parameters at the defaults)."""
+    return TimitConvLSTM(n_freq, hidden_channels, kernel_size, num_layers, True, "timit_convlstm")
+
+
+@register_model(example_input=_example_spectra)
+def timit_convlstm_real(n_freq: int = 129, hidden_channels: int = 23, kernel_size: int = 5,
+                        num_layers: int = 2) -> TimitConvLSTM:
+    """Real twin of timit_convlstm (Re/Im as two channels, real ConvLSTM; 32,892 parameters at the defaults)."""
+    return TimitConvLSTM(n_freq, hidden_channels, kernel_size, num_layers, False, "timit_convlstm_real")
