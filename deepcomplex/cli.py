@@ -12,16 +12,24 @@ import torch
 
 def _train_parser(sub) -> None:
     from .data import DATASETS, SPLITS
+    from .data.splits import AUDIO_DATASETS
     from .models import list_models
     from .train.engine import RECIPES
+    from .train.tasks import TASKS
 
     p = sub.add_parser("train", help="train a registered model", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--model", default="resnet18", choices=list_models())
     p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", dest="model_args",
                    help="keyword argument of the model's constructor, e.g. shear=coshrem (repeatable)")
-    p.add_argument("--dataset", default="fashion-mnist", choices=sorted(DATASETS))
+    p.add_argument("--task", default="classification", choices=list(TASKS),
+                   help="classification: images, cross-entropy, accuracy; musicnet: note transcription (multi-label, "
+                        "binary cross-entropy, micro average precision); timit: next-frame spectrum prediction "
+                        "(log-magnitude MSE)")
+    p.add_argument("--dataset", default=None, choices=sorted(DATASETS + AUDIO_DATASETS),
+                   help="default: the task's (classification: fashion-mnist; musicnet: musicnet; timit: timit)")
     p.add_argument("--split", default=None, choices=sorted(SPLITS),
-                   help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k")
+                   help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k; standard: "
+                        "the dataset's train / test parts (the only split of musicnet and timit)")
     p.add_argument("--epochs", type=int, default=None, help="default: the recipe's, else 20")
     p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's, else 128")
     p.add_argument("--lr", type=float, default=None, help="(base) learning rate; default: the recipe's, else 1e-3")
@@ -29,19 +37,24 @@ def _train_parser(sub) -> None:
                    help="paper: CoShNet's (Adam, constant rate, no augmentation); regularized: the same with a cosine "
                         "decay of the rate to 0 and random flips and 2-pixel shifts; dcn-cifar: Deep Complex Networks' "
                         "(SGD Nesterov, piecewise rate from 0.1, clip 1, weight decay, batch 64, 200 epochs, flips and "
-                        "shifts)")
+                        "shifts); dcn-musicnet: DCN's MusicNet one (Adam 1e-3, divided by 10, 20, 100, 1000 after "
+                        "10, 100, 120, 150 thousand steps). Recipes with flips and shifts are for images only")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="runs/run", help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
-    p.add_argument("--data-dir", default=None, help="directory with the dataset's IDX files (default: Debian's package)")
-    p.add_argument("--limit-train", type=int, default=None, help="train on a seeded subset of this many images")
-    p.add_argument("--limit-test", type=int, default=None, help="evaluate on a seeded subset of this many images")
+    p.add_argument("--data-dir", default=None,
+                   help="directory with the dataset's files: IDX files (default: Debian's package), CIFAR/SVHN "
+                        "archives, MusicNet's musicnet.npz or csv + wav tree, TIMIT's TRAIN/ and TEST/")
+    p.add_argument("--limit-train", type=int, default=None,
+                   help="train on a seeded subset of this many examples (images, windows, sequences)")
+    p.add_argument("--limit-test", type=int, default=None, help="evaluate on a seeded subset of this many examples")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def _robustness_parser(sub) -> None:
-    p = sub.add_parser("robustness", help="test accuracy under Gaussian noise x Gaussian blur (CoShNet's test)",
+    p = sub.add_parser("robustness", help="test accuracy under Gaussian noise x Gaussian blur (CoShNet's test; image "
+                       "classification runs only)",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("run", help="run directory or checkpoint file")
     p.add_argument("--noise-var", default="0,10,25,50",
@@ -127,7 +140,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="deepcomplex", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _train_parser(sub)
-    e = sub.add_parser("eval", help="evaluate a run directory or checkpoint")
+    e = sub.add_parser("eval", help="evaluate a run directory or checkpoint (any task: loss and its metric)")
     e.add_argument("run", help="run directory or checkpoint file")
     e.add_argument("--data-dir", default=None)
     e.add_argument("--split", default=None, help="evaluate on this split's test part instead of the run's")
@@ -160,15 +173,19 @@ def main(argv: Optional[list[str]] = None) -> int:
             for key in ("epochs", "batch_size", "lr"):  # the command line wins over the recipe
                 if getattr(args, key) is not None:
                     recipe[key] = getattr(args, key)
-            cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), dataset=args.dataset,
-                              split=args.split, seed=args.seed, out=args.out, data_dir=args.data_dir,
-                              limit_train=args.limit_train, limit_test=args.limit_test, **recipe)
+            cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), task=args.task,
+                              dataset=args.dataset, split=args.split, seed=args.seed, out=args.out,
+                              data_dir=args.data_dir, limit_train=args.limit_train, limit_test=args.limit_test,
+                              **recipe)
             result = train(cfg, resume=args.resume, progress=not args.no_progress)
         except (FileNotFoundError, FileExistsError, ValueError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)
             return 2
-        print(f"{cfg.model} on {cfg.dataset} ({cfg.split}), {cfg.epochs} epochs: test accuracy "
-              f"{100 * result['test_accuracy']:.2f}%, {result['parameters']} parameters, "
+        from .train.tasks import get_task
+
+        task = get_task(cfg.task)
+        print(f"{cfg.model} on {cfg.dataset} ({cfg.split}), {cfg.epochs} epochs: test {task.metric_label} "
+              f"{task.format(result['test_' + task.metric])}, {result['parameters']} parameters, "
               f"{result['seconds_per_epoch']:.1f} s/epoch; wrote {cfg.out}/result.json")
         return 0
     try:

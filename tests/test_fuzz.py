@@ -164,3 +164,71 @@ def test_cifar_reader_on_random_and_truncated_pickles(tmp_path_factory, noise, p
         assert "cifar10" in str(err) and "data_batch_1" in str(err)
         return
     assert x.shape[1:] == (3, 32, 32) and len(x) == len(y)
+
+
+def _damage(data: bytes, cut: int, flips: list[int]) -> bytes:
+    out = bytearray(data)
+    for i in flips:
+        if i < len(out):
+            out[i] ^= 0xFF
+    return bytes(out[:cut]) if cut < len(out) else bytes(out)
+
+
+@given(st.binary(max_size=200))
+def test_sphere_parser_on_random_bytes(data):
+    from deepcomplex.data.timit import parse_sphere
+
+    try:
+        parse_sphere(b"NIST_1A\n   1024\n" + data if data[:1] == b"\x00" else data, "fuzz")
+    except DataFormatError as err:
+        assert "fuzz" in str(err)
+
+
+@given(seed=st.integers(0, 2 ** 16), cut=st.integers(0, 1200), flips=st.lists(st.integers(0, 1100), max_size=4))
+def test_sphere_reader_on_damaged_files(tmp_path_factory, seed, cut, flips):
+    """TIMIT's SPHERE .WAV files cut short or with flipped header/sample bytes."""
+    from deepcomplex.data.timit import parse_sphere, write_sphere
+
+    path = tmp_path_factory.mktemp("sph") / "SA1.WAV"
+    write_sphere(path, np.random.default_rng(seed).integers(-3000, 3000, 40).astype(np.int16), 16000)
+    try:
+        samples, rate, header = parse_sphere(_damage(path.read_bytes(), cut, flips), "fuzz")
+    except DataFormatError as err:
+        assert "fuzz" in str(err)
+        return
+    assert samples.dtype == np.int16 and len(samples) == header["sample_count"] and rate > 0
+
+
+@given(seed=st.integers(0, 2 ** 16), cut=st.integers(0, 120), flips=st.lists(st.integers(0, 100), max_size=4),
+       fmt=st.sampled_from(["pcm16", "float32"]))
+def test_wav_reader_on_damaged_files(tmp_path_factory, seed, cut, flips, fmt):
+    """MusicNet's .wav files cut short or with flipped bytes."""
+    from deepcomplex.data.musicnet import read_wav, write_wav
+
+    path = tmp_path_factory.mktemp("wav") / "1727.wav"
+    write_wav(path, np.random.default_rng(seed).uniform(-0.5, 0.5, 20).astype(np.float32), 44100, fmt)
+    path.write_bytes(_damage(path.read_bytes(), cut, flips))
+    try:
+        audio, rate = read_wav(path)
+    except DataFormatError as err:
+        assert str(path) in str(err)
+        return
+    assert audio.dtype == np.float32 and audio.ndim == 1 and rate > 0
+
+
+@given(st.lists(st.lists(st.sampled_from(["0", "12", "-3", "88200", "60", "21", "105", "1.5", "x", "", "1e3"]),
+                         min_size=0, max_size=8), max_size=5), st.booleans())
+def test_musicnet_label_csv_on_random_rows(tmp_path_factory, rows, header):
+    """MusicNet label csv files with wrong columns, non-integers, notes outside MIDI 21..104 or end before start."""
+    from deepcomplex.data.musicnet import CSV_COLUMNS, read_labels_csv
+
+    path = tmp_path_factory.mktemp("csv") / "1727.csv"
+    lines = ([",".join(CSV_COLUMNS)] if header else []) + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+    try:
+        notes = read_labels_csv(path)
+    except DataFormatError as err:
+        assert str(path) in str(err)
+        return
+    assert notes.shape[1:] == (3,) and ((notes[:, 2] >= 21) & (notes[:, 2] <= 104)).all()
+    assert (notes[:, 1] > notes[:, 0]).all() or len(notes) == 0

@@ -1,4 +1,5 @@
-"""One training loop for every model and dataset: seeded batches, per-epoch CSV, atomic checkpoints, exact resume."""
+"""One training loop for every model, dataset and task (image classification, MusicNet, TIMIT; see ``tasks``): seeded
+batches, per-epoch CSV, atomic checkpoints, exact resume."""
 from __future__ import annotations
 
 import dataclasses
@@ -16,10 +17,10 @@ from torch import nn
 from tqdm import tqdm
 
 from .. import __version__
-from ..data import default_split, load_split, random_flip_shift
-from ..data.splits import NUM_CLASSES
-from ..models import count_parameters, create_model, model_arguments
+from ..data import default_split, random_flip_shift
+from ..models import count_parameters, create_model
 from .io import load_checkpoint, save_checkpoint, save_csv, save_json
+from .tasks import TASKS, Task, check_config, evaluate, get_task  # noqa: F401 (evaluate: engine's, as before)
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -29,7 +30,7 @@ class TrainConfig:
     """Everything that defines a run; stored in its checkpoint and result."""
     model: str = "resnet18"
     model_args: dict = dataclasses.field(default_factory=dict)
-    dataset: str = "fashion-mnist"
+    dataset: Optional[str] = None  # None: the task's ("fashion-mnist" for classification, "musicnet", "timit")
     split: Optional[str] = None    # None: the dataset's default ("60k" for the MNIST family, else "standard")
     epochs: int = 20
     batch_size: int = 128
@@ -39,19 +40,26 @@ class TrainConfig:
     data_dir: Optional[str] = None
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
-    eval_batch_size: int = 1000
-    schedule: str = "constant"     # learning rate: "constant" (CoShNet), "cosine" (to 0 at the last step), "dcn" (piecewise)
+    eval_batch_size: Optional[int] = None  # None: the task's (1000; 100 sequences for timit)
+    schedule: str = "constant"     # learning rate: "constant" (CoShNet), "cosine" (to 0 at the last step), "dcn"
+                                   # (piecewise), "dcn-musicnet" (DCN's MusicNet steps, per 1000 optimizer steps)
     augment: str = "none"          # "none", "flip-shift" (mirror, shift by up to 2 pixels), "flip-shift-0.125" (1/8 side)
     optimizer: str = "adam"        # "adam" or "sgd-nesterov" (momentum 0.9)
     weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
     clip_grad_norm: Optional[float] = None
+    task: str = "classification"   # "classification" (images), "musicnet" (note transcription), "timit" (next frame)
 
     # a resumed run must agree with its checkpoint on these
     # (and on epochs too when the learning rate follows a schedule laid out over all of them)
     _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test",
-                    "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm")
+                    "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm", "task")
 
     def __post_init__(self) -> None:
+        task = get_task(self.task)
+        if self.dataset is None:
+            self.dataset = task.default_dataset
+        if self.eval_batch_size is None:
+            self.eval_batch_size = task.eval_batch_size
         if self.split is None:
             self.split = default_split(self.dataset)
         if self.schedule not in SCHEDULES:
@@ -60,22 +68,31 @@ class TrainConfig:
             raise ValueError(f"unknown augment {self.augment!r}; choose from {', '.join(AUGMENTS)}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        check_config(self)
 
 
-SCHEDULES = ("constant", "cosine", "dcn")
+SCHEDULES = ("constant", "cosine", "dcn", "dcn-musicnet")
 AUGMENTS = ("none", "flip-shift", "flip-shift-0.125")
 OPTIMIZERS = ("adam", "sgd-nesterov")
 # The DCN code's schedule for its base rate 0.1: (first epoch, factor of lr) from epoch 0, 10, 100, 120, 150 on.
 DCN_STEPS = ((0, 0.1), (10, 1.0), (100, 0.1), (120, 0.01), (150, 0.001))
+# The DCN code's MusicNet schedule for its rate 1e-3 (1e-3 for its epochs 0-9, 1e-4 to 99, 5e-5 to 119, 1e-5 to 149,
+# 1e-6 after), where its "epoch" is 1000 optimizer steps (200 x 1000 steps in all), not a pass over the data: the
+# factor of step s is that of DCN epoch s // DCN_MUSICNET_EPOCH_STEPS, whatever our epoch's length.
+DCN_MUSICNET_STEPS = ((0, 1.0), (10, 0.1), (100, 0.05), (120, 0.01), (150, 0.001))
+DCN_MUSICNET_EPOCH_STEPS = 1000
 # Named recipes, the same for every model: "paper" is CoShNet's (Adam 1e-3, constant rate, batch 128, 20 epochs, no
 # augmentation); "regularized" adds a cosine decay and random flips and 2-pixel shifts; "dcn-cifar" is Deep Complex
 # Networks' CIFAR/SVHN recipe (SGD Nesterov 0.9, gradient norm clipped at 1, Keras l2(1e-4) on kernels, which is a weight
-# decay of 2e-4, batch 64, 200 epochs of the piecewise schedule, flips and shifts by 1/8 of the side).
+# decay of 2e-4, batch 64, 200 epochs of the piecewise schedule, flips and shifts by 1/8 of the side); "dcn-musicnet" is
+# its MusicNet one (Adam 1e-3 stepped down every so many thousand optimizer steps, no augmentation; the batch size and
+# the number of epochs stay the command line's: see DCN_MUSICNET_STEPS). Augmentation is for images only.
 RECIPES = {
     "paper": {"schedule": "constant", "augment": "none"},
     "regularized": {"schedule": "cosine", "augment": "flip-shift"},
     "dcn-cifar": {"schedule": "dcn", "augment": "flip-shift-0.125", "optimizer": "sgd-nesterov", "lr": 0.1,
                   "weight_decay": 2e-4, "clip_grad_norm": 1.0, "batch_size": 64, "epochs": 200},
+    "dcn-musicnet": {"schedule": "dcn-musicnet", "augment": "none", "optimizer": "adam", "lr": 1e-3},
 }
 
 
@@ -86,6 +103,9 @@ def learning_rate(cfg: TrainConfig, step: int, total: int, steps_per_epoch: int 
     if cfg.schedule == "dcn":
         epoch = step // steps_per_epoch
         return cfg.lr * [factor for first, factor in DCN_STEPS if epoch >= first][-1]
+    if cfg.schedule == "dcn-musicnet":
+        epoch = step // DCN_MUSICNET_EPOCH_STEPS
+        return cfg.lr * [factor for first, factor in DCN_MUSICNET_STEPS if epoch >= first][-1]
     return cfg.lr
 
 
@@ -109,41 +129,16 @@ def make_optimizer(cfg: TrainConfig, model: nn.Module) -> torch.optim.Optimizer:
     return torch.optim.Adam(groups, lr=cfg.lr)
 
 
-def resolved_model_args(cfg: TrainConfig, channels: int) -> dict:
-    """The run's model arguments, with in_channels and num_classes filled in from the data where the model takes them."""
-    args = dict(cfg.model_args)
-    takes = model_arguments(cfg.model)
-    if "in_channels" in takes:
-        args.setdefault("in_channels", channels)
-    if "num_classes" in takes:
-        args.setdefault("num_classes", NUM_CLASSES[cfg.dataset])
-    return args
+def resolved_model_args(cfg: TrainConfig, x) -> dict:
+    """The run's model arguments, with what the data decides filled in where the model takes it and it is not given:
+    in_channels and num_classes for images, window for MusicNet, n_freq for TIMIT (``x``: the training inputs)."""
+    return get_task(cfg.task).model_args(cfg, x)
 
 
-def load_data(cfg: TrainConfig):
-    """Train/test images as float (N, 1, H, W) in [0, 1] and int64 labels, optionally a seeded subset."""
-    xtr, ytr, xte, yte = load_split(cfg.dataset, cfg.split, cfg.data_dir)
-
-    def prep(x, y, limit, salt):
-        if limit is not None and limit < len(y):
-            idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(cfg.seed * 7919 + salt))[:limit]
-            x, y = x[idx], y[idx]
-        x = x.unsqueeze(1) if x.dim() == 3 else x  # the MNIST family is (N, H, W); colour sets are (N, 3, H, W)
-        return x.float().div_(255.0), y
-
-    return (*prep(xtr, ytr, cfg.limit_train, 1), *prep(xte, yte, cfg.limit_test, 2))
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``model`` in eval mode."""
-    model.eval()
-    loss, correct = 0.0, 0
-    for i in range(0, len(y), batch_size):
-        logits = model(x[i:i + batch_size])
-        loss += nn.functional.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
-    return loss / max(len(y), 1), correct / max(len(y), 1)
+def load_data(cfg: TrainConfig, train: bool = True):
+    """(x_train, y_train, x_test, y_test) as the run's task feeds them to the model (images: float (N, C, H, W) in
+    [0, 1] and int64 labels), seeded subsets when limited; ``train=False``: (None, None, x_test, y_test)."""
+    return get_task(cfg.task).load(cfg, train)
 
 
 def _epoch_order(cfg: TrainConfig, epoch: int, n: int) -> torch.Tensor:
@@ -160,8 +155,8 @@ def _git_commit() -> Optional[str]:
         return None
 
 
-def plot_curves(history: list[dict], path: Path) -> None:
-    """Loss and accuracy per epoch as a PNG."""
+def plot_curves(history: list[dict], path: Path, task: Optional[Task] = None) -> None:
+    """Loss and the task's metric (default: accuracy) per epoch as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -171,10 +166,16 @@ def plot_curves(history: list[dict], path: Path) -> None:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     ax1.plot(epochs, [h["train_loss"] for h in history], "o-", label="train")
     ax1.plot(epochs, [h["test_loss"] for h in history], "o-", label="test")
-    ax1.set(xlabel="epoch", ylabel="cross-entropy", title="loss")
-    ax2.plot(epochs, [100 * h["train_acc"] for h in history], "o-", label="train")
-    ax2.plot(epochs, [100 * h["test_acc"] for h in history], "o-", label="test")
-    ax2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    task = task if task is not None else TASKS["classification"]
+    ax1.set(xlabel="epoch", ylabel=task.loss_label, title="loss")
+    if task.name == "classification":
+        ax2.plot(epochs, [100 * h["train_acc"] for h in history], "o-", label="train")
+        ax2.plot(epochs, [100 * h["test_acc"] for h in history], "o-", label="test")
+        ax2.set(xlabel="epoch", ylabel="accuracy (%)", title="accuracy")
+    else:
+        ax2.plot(epochs, [h[f"test_{task.short}"] for h in history], "o-", label="test")
+        better = "higher" if task.higher_is_better else "lower"
+        ax2.set(xlabel="epoch", ylabel=task.metric_label, title=f"{task.metric_label} ({better} is better)")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3)
         ax.legend()
@@ -215,9 +216,15 @@ def _barrier(world: int) -> None:
 
 
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
-    """Train ``cfg.model`` on ``cfg.dataset``; write metrics.csv, checkpoint.pt (each epoch), result.json, curves.png.
+    """Train ``cfg.model`` on ``cfg.dataset`` for ``cfg.task``; write metrics.csv, checkpoint.pt (each epoch),
+    result.json, curves.png.
 
-    Under ``torchrun --nproc-per-node N`` the ranks split every global batch of ``cfg.batch_size`` images between them
+    The task (``tasks.get_task(cfg.task)``) supplies the data, the per-example loss summed over a batch, an optional
+    training statistic (classification: accuracy) and the test metric; everything else is common to all tasks.
+    History rows: epoch, train_loss, [train_acc,] test_loss, test_<short> (test_acc, test_ap, test_mse), seconds,
+    <unit>_per_second; result.json: test_<metric> (test_accuracy, test_average_precision, test_log_magnitude_mse).
+
+    Under ``torchrun --nproc-per-node N`` the ranks split every global batch of ``cfg.batch_size`` examples between them
     (DistributedDataParallel over gloo, the loss scaled so the averaged gradient is the global batch's mean), reduce
     their metrics, and rank 0 alone writes files: the same training as one process on the same global batches.
     """
@@ -226,9 +233,10 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
         raise FileExistsError(f"{ckpt_path} exists: pass --resume to continue that run, or choose another --out")
+    task = get_task(cfg.task)
     torch.manual_seed(cfg.seed)
     xtr, ytr, xte, yte = load_data(cfg)
-    cfg.model_args = resolved_model_args(cfg, xtr.shape[1])  # stored resolved, so eval rebuilds the same model
+    cfg.model_args = resolved_model_args(cfg, xtr)  # stored resolved, so eval rebuilds the same model
     model = create_model(cfg.model, **cfg.model_args)
     opt = make_optimizer(cfg, model)
     history, start = [], 0
@@ -237,7 +245,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         state = load_checkpoint(ckpt_path)
         saved = dict(state["config"])
         # runs of earlier versions stored only the arguments given; what the data fills in was their default too
-        saved["model_args"] = {**{k: v for k, v in cfg.model_args.items() if k in ("in_channels", "num_classes")},
+        saved["model_args"] = {**{k: v for k, v in cfg.model_args.items() if k in task.fills},
                                **saved.get("model_args", {})}
         defaults = TrainConfig()
         keys = TrainConfig._RESUME_KEYS + (("epochs",) if cfg.schedule == "cosine" else ())
@@ -261,7 +269,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         net.train()
         order = _epoch_order(cfg, epoch, n)
         tic = time.perf_counter()
-        total, correct = 0.0, 0
+        total, stat = 0.0, 0.0
         batches = range(0, n, cfg.batch_size)
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
         for b, i in enumerate(bar):
@@ -269,11 +277,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             for group in opt.param_groups:
                 group["lr"] = learning_rate(cfg, epoch * len(batches) + b, cfg.epochs * len(batches), len(batches))
             # this rank's share of the global batch (all of it in one process); DDP averages gradients over the
-            # ranks, so each rank's loss is its sum over the global batch size / world, and one process takes the mean
-            mine = slice(rank, None, world)
-            targets = ytr[idx][mine]
-            logits = net(_augment(cfg, xtr[idx], epoch, b)[mine])
-            loss = nn.functional.cross_entropy(logits, targets, reduction="sum") / (len(idx) / world)
+            # ranks, so each rank's loss is its sum over the global batch size / world, and one process takes the mean.
+            # Augmentation draws for the whole global batch (its choices depend on the position in it); without it
+            # only this rank's examples are gathered (the same values: lazy MusicNet windows are cut on demand)
+            mine = idx[rank::world]
+            targets = ytr[mine]
+            inputs = xtr[mine] if cfg.augment == "none" else _augment(cfg, xtr[idx], epoch, b)[rank::world]
+            outputs = net(inputs)
+            loss = task.loss_sum(outputs, targets) / (len(idx) / world)
             batch_loss = loss.item() * len(idx) / world
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -281,16 +292,21 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                 nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_grad_norm)
             opt.step()
             total += batch_loss
-            correct += (logits.argmax(1) == targets).sum().item()
+            if task.train_stat:
+                stat += task.train_stat_sum(outputs, targets)
             bar.set_postfix(loss=f"{batch_loss / len(idx):.4f}")
-        total, correct = _all_sum([total, float(correct)], world)
+        total, stat = _all_sum([total, stat], world)
         seconds = time.perf_counter() - tic
-        test_loss, test_acc = evaluate(model, xte, yte, cfg.eval_batch_size)
-        history.append({"epoch": epoch + 1, "train_loss": total / n, "train_acc": correct / n, "test_loss": test_loss,
-                        "test_acc": test_acc, "seconds": seconds, "images_per_second": n / seconds})
+        test_loss, test_metric = task.evaluate(model, xte, yte, cfg.eval_batch_size)
+        row = {"epoch": epoch + 1, "train_loss": total / n}
+        if task.train_stat:
+            row[task.train_stat] = stat / n
+        row.update({"test_loss": test_loss, f"test_{task.short}": test_metric, "seconds": seconds,
+                    f"{task.unit}_per_second": n / seconds})
+        history.append(row)
         if progress:
             tqdm.write(f"epoch {epoch + 1}/{cfg.epochs}: train loss {total / n:.4f}, test loss {test_loss:.4f}, "
-                       f"test accuracy {100 * test_acc:.2f}% ({seconds:.1f} s)")
+                       f"test {task.metric_label} {task.format(test_metric)} ({seconds:.1f} s)")
         if rank == 0:
             save_checkpoint(ckpt_path, {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
                                         "history": history, "rng": torch.get_rng_state(),
@@ -300,29 +316,34 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     if not history:
         raise ValueError(f"nothing to train: epochs={cfg.epochs}")
     last = history[-1]
+    speed = f"{task.unit}_per_second"
     result = {
-        "model": cfg.model, "model_args": cfg.model_args, "dataset": cfg.dataset, "split": cfg.split, "epochs": cfg.epochs,
-        "test_accuracy": last["test_acc"], "test_loss": last["test_loss"], "train_loss": last["train_loss"],
+        "model": cfg.model, "model_args": cfg.model_args, "task": task.name, "dataset": cfg.dataset, "split": cfg.split,
+        "epochs": cfg.epochs, "metric": task.metric, f"test_{task.metric}": last[f"test_{task.short}"],
+        "test_loss": last["test_loss"], "train_loss": last["train_loss"],
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
-        "images_per_second": sum(h["images_per_second"] for h in history) / len(history),
+        speed: sum(h.get(speed, 0.0) for h in history) / len(history),
         "seed": cfg.seed, "torch": torch.__version__, "deepcomplex": __version__, "git_commit": commit,
         "machine": {"platform": platform.platform(), "threads": torch.get_num_threads(), "processes": world},
         "config": dataclasses.asdict(cfg), "history": history,
     }
     if rank == 0:
         save_json(out / "result.json", result)
-        plot_curves(history, out / "curves.png")
+        plot_curves(history, out / "curves.png", task)
     _barrier(world)
     return result
 
 
 def _load_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None,
-              limit_test: Optional[int] = None):
-    """(checkpoint state, config, model with its weights, test images, test labels) of a run directory or checkpoint;
-    ``data_dir``, ``split`` and ``limit_test`` replace the run's own when given."""
+              limit_test: Optional[int] = None, check=None):
+    """(checkpoint state, config, model with its weights, test inputs, test targets) of a run directory or checkpoint;
+    ``data_dir``, ``split`` and ``limit_test`` replace the run's own when given; ``check(cfg)``, if given, runs before
+    any data is read (to refuse a run early)."""
     p = Path(path)
     state = load_checkpoint(p / CHECKPOINT if p.is_dir() else p)
-    cfg = TrainConfig(**state["config"])
+    cfg = TrainConfig(**state["config"])  # a checkpoint of an earlier version, without "task", is classification
+    if check is not None:
+        check(cfg)
     if data_dir is not None:
         cfg.data_dir = data_dir
     if split is not None:
@@ -331,14 +352,15 @@ def _load_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = 
         cfg.limit_test = limit_test
     model = create_model(cfg.model, **cfg.model_args)
     model.load_state_dict(state["model"])
-    _, _, xte, yte = load_data(cfg)
+    _, _, xte, yte = load_data(cfg, train=False)
     return state, cfg, model, xte, yte
 
 
 def evaluate_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None) -> dict:
     """Re-evaluate a run directory or checkpoint file on its (or another) split's test set."""
     state, cfg, model, xte, yte = _load_run(path, data_dir, split)
-    loss, acc = evaluate(model, xte, yte, cfg.eval_batch_size)
-    return {"checkpoint": str(Path(path)), "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split,
-            "epoch": state["epoch"] + 1, "test_loss": loss, "test_accuracy": acc,
-            "test_images": len(yte), "parameters": count_parameters(model)}
+    task = get_task(cfg.task)
+    loss, metric = task.evaluate(model, xte, yte, cfg.eval_batch_size)
+    return {"checkpoint": str(Path(path)), "model": cfg.model, "task": task.name, "dataset": cfg.dataset,
+            "split": cfg.split, "epoch": state["epoch"] + 1, "metric": task.metric, "test_loss": loss,
+            f"test_{task.metric}": metric, f"test_{task.unit}": len(yte), "parameters": count_parameters(model)}

@@ -47,6 +47,12 @@ def _values(name: str, values: Iterable) -> list[float]:
     return out
 
 
+def _image_classification(cfg) -> None:
+    if cfg.task != "classification":
+        raise ValueError(f"robustness perturbs images with noise and blur and is for image classification runs; this "
+                         f"is a {cfg.task} run ({cfg.model} on {cfg.dataset}): evaluate it with deepcomplex eval")
+
+
 def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25, 50),
                blur_sigmas: Iterable[float] = (0, 0.25, 0.5, 0.75), data_dir: Optional[str] = None,
                split: Optional[str] = None, limit_test: Optional[int] = None, seed: int = 0,
@@ -70,7 +76,7 @@ def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25,
                                    or limit_test < 1):
         raise ValueError(f"robustness expects limit_test to be a positive integer, got {limit_test!r}")
     path = Path(run_or_checkpoint)
-    state, cfg, model, xte, yte = _load_run(str(path), data_dir, split, limit_test)
+    state, cfg, model, xte, yte = _load_run(str(path), data_dir, split, limit_test, check=_image_classification)
     out_dir = Path(out) if out is not None else (path if path.is_dir() else path.parent)
 
     tic = time.perf_counter()
