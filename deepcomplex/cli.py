@@ -122,6 +122,48 @@ def _run_robustness(args) -> int:
     return 0
 
 
+def _run_export(args) -> int:
+    from .export import to_onnx
+    from .models import count_parameters, create_model, example_input
+    from .train.engine import load_run_model
+
+    try:
+        shape = None if args.input_shape is None else [_integer("--input-shape", t, 1) for t in args.input_shape.split(",")]
+        cfg, model, image_shape = load_run_model(args.run)
+        if shape is None and image_shape is not None:
+            shape = list(image_shape)
+        x = example_input(cfg.model, 1, **cfg.model_args)
+        if shape is not None:
+            if len(shape) != x.dim() - 1:
+                raise ValueError(f"--input-shape: {cfg.model} takes {x.dim() - 1} dimensions after the batch "
+                                 f"(its example input is {tuple(x.shape)}), got {args.input_shape!r}")
+            x = torch.rand(1, *shape, dtype=x.dtype) if not x.is_complex() else torch.randn(1, *shape, dtype=x.dtype)
+        path = to_onnx(model.eval(), x, args.out, dynamic_batch=not args.static_batch)
+    except (FileNotFoundError, ValueError, ImportError, NotImplementedError) as err:
+        print(f"deepcomplex export: error: {err}", file=sys.stderr)
+        return 2
+    kind = "complex64 as float (..., 2)" if x.is_complex() else str(x.dtype).replace("torch.", "")
+    print(f"{cfg.model} ({count_parameters(model)} parameters) -> {path}: input_0 of shape "
+          f"({'N' if not args.static_batch else 1}, {', '.join(map(str, x.shape[1:]))}) {kind}")
+    return 0
+
+
+def _run_generate(args) -> int:
+    if args.dataset == "musicnet":
+        from .data.musicnet import write_synthetic_musicnet
+
+        kwargs = {} if args.size is None else {"n_train": args.size}
+        path = write_synthetic_musicnet(args.out, seed=args.seed, **kwargs)
+    else:
+        from .data.timit import write_synthetic_timit
+
+        kwargs = {} if args.size is None else {"n_speakers": args.size}
+        path = write_synthetic_timit(args.out, seed=args.seed, **kwargs)
+    print(f"wrote a generated {args.dataset} look-alike in {path}; train on it with "
+          f"deepcomplex train --task {args.dataset} --data-dir {args.out} ...")
+    return 0
+
+
 def _parse_model_args(items: list[str]) -> dict:
     """["shear=coshrem", "tt_rank=4"] -> {"shear": "coshrem", "tt_rank": 4} (Python literals, else strings)."""
     out = {}
@@ -145,6 +187,22 @@ def main(argv: Optional[list[str]] = None) -> int:
     e.add_argument("--data-dir", default=None)
     e.add_argument("--split", default=None, help="evaluate on this split's test part instead of the run's")
     _robustness_parser(sub)
+    x = sub.add_parser("export", help="export a trained run's model to ONNX (through real-layout internals)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    x.add_argument("run", help="run directory or checkpoint file")
+    x.add_argument("--out", required=True, help="the .onnx file to write (atomically)")
+    x.add_argument("--input-shape", default=None,
+                   help="comma-separated input shape without the batch dimension, e.g. 3,32,32 (default: the run's "
+                        "images, or the model's example input)")
+    x.add_argument("--static-batch", action="store_true", help="fix the batch size at 1 instead of leaving it free")
+    g = sub.add_parser("generate", help="write a generated MusicNet or TIMIT look-alike in the real corpus's format",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    g.add_argument("dataset", choices=["musicnet", "timit"])
+    g.add_argument("out", help="directory to write into")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--size", type=int, default=None,
+                   help="MusicNet: training recordings (default 12); TIMIT: speakers per dialect region and part "
+                        "(default 2)")
     b = sub.add_parser("build-ext", help="compile the optional CPU kernels (about a minute; once per torch version)")
     b.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
@@ -161,6 +219,10 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     if args.command == "robustness":
         return _run_robustness(args)
+    if args.command == "export":
+        return _run_export(args)
+    if args.command == "generate":
+        return _run_generate(args)
 
     from .train import TrainConfig, evaluate_run, train
     from .train.engine import RECIPES

@@ -476,6 +476,14 @@ def _as_tuple(example_inputs) -> tuple:
     return tuple(x.contiguous() if isinstance(x, torch.Tensor) else x for x in inputs)
 
 
+def _two_or_more(inputs: tuple, dynamic_batch: bool) -> tuple:
+    """torch.export specializes a dimension of size 1; with a free batch, a batch of one example is traced as two."""
+    if not dynamic_batch:
+        return inputs
+    return tuple(torch.cat([x, x]) if isinstance(x, torch.Tensor) and x.dim() > 0 and x.shape[0] == 1 else x
+                 for x in inputs)
+
+
 def _batch_shapes(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic_batch: bool):
     """torch.export's dynamic_shapes for a first dimension shared by every input, shaped like forward's signature."""
     if not dynamic_batch:
@@ -492,7 +500,7 @@ def _batch_shapes(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic_bat
 def real_layout(model: nn.Module, example_inputs, dynamic_batch: bool = True) -> RealLayoutProgram:
     """``model`` (in eval mode) as a module of real tensors only: see the module docstring. ``example_inputs``: a
     tensor or a tuple of tensors (complex ones as complex); with ``dynamic_batch`` the first dimension may vary."""
-    inputs = _as_tuple(example_inputs)
+    inputs = _two_or_more(_as_tuple(example_inputs), dynamic_batch)
     if model.training:
         raise ValueError("real_layout exports inference: call model.eval() first (batch statistics and dropout are "
                          "training-time behaviour)")
@@ -523,7 +531,7 @@ def to_onnx(model: nn.Module, example_inputs, path, dynamic_batch: bool = True,
     """
     path = Path(path)
     program = real_layout(model, example_inputs, dynamic_batch)
-    inputs = real_inputs(example_inputs)
+    inputs = real_inputs(_two_or_more(_as_tuple(example_inputs), dynamic_batch))
     n_out = len([n for n in program._graph.nodes if n.op == "output"][0].args[0])
     kwargs = {} if opset_version is None else {"opset_version": opset_version}
     path.parent.mkdir(parents=True, exist_ok=True)

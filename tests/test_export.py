@@ -182,3 +182,38 @@ def test_export_wants_eval_mode_and_keeps_the_previous_file_on_failure(tmp_path)
         to_onnx(_Lambda(lambda z: torch.sqrt(z)).eval(), z, path)
     assert path.read_bytes() == b"previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def test_cli_exports_a_trained_run_and_generates_audio_sets(tmp_path, capsys):
+    """`deepcomplex export RUN --out F` writes an ONNX file whose outputs on the run's own test images are the
+    trained model's; `deepcomplex generate` writes the audio look-alikes the audio tasks read."""
+    from conftest import write_band_idx
+    from deepcomplex.cli import main as cli
+    from deepcomplex.data import load_split
+    from deepcomplex.train import TrainConfig, train
+    from deepcomplex.train.engine import load_run_model
+
+    data = write_band_idx(tmp_path)
+    run = tmp_path / "run"
+    train(TrainConfig(model="complex_cnn_small", dataset="mnist", data_dir=str(data), epochs=1, batch_size=32,
+                      out=str(run)), progress=False)
+    assert cli(["export", str(run), "--out", str(tmp_path / "m.onnx")]) == 0
+    assert "(N, 1, 28, 28) float32" in capsys.readouterr().out
+    _, model, shape = load_run_model(str(run))
+    assert shape == (1, 28, 28)
+    x = load_split("mnist", data_dir=data)[2][:7].unsqueeze(1).float() / 255
+    (got,) = _run_onnx(tmp_path / "m.onnx", x)
+    with torch.no_grad():
+        np.testing.assert_allclose(got, model.eval()(x).numpy(), rtol=1e-4, atol=1e-5)
+    assert cli(["export", str(run), "--out", str(tmp_path / "b.onnx"), "--input-shape", "1,28"]) == 2
+    assert "takes 3 dimensions after the batch" in capsys.readouterr().err
+    assert cli(["export", str(tmp_path / "missing"), "--out", str(tmp_path / "c.onnx")]) == 2
+    assert not (tmp_path / "b.onnx").exists() and not (tmp_path / "c.onnx").exists()
+
+    assert cli(["generate", "timit", str(tmp_path / "timit"), "--size", "1"]) == 0
+    assert cli(["generate", "musicnet", str(tmp_path / "musicnet"), "--size", "2"]) == 0
+    from deepcomplex.data.musicnet import musicnet_ids
+    from deepcomplex.data.timit import find_utterances
+
+    assert len(find_utterances(tmp_path / "timit", "train")) > 0
+    assert {2303, 2382, 1819} <= set(musicnet_ids(tmp_path / "musicnet"))

@@ -13,6 +13,8 @@ from .cifar import load_cifar, load_svhn
 DATASETS = ("fashion-mnist", "mnist", "cifar10", "cifar100", "svhn")  # image classification
 AUDIO_DATASETS = ("musicnet", "timit")  # each the dataset of its own task (deepcomplex.train.tasks)
 NUM_CLASSES = {"fashion-mnist": 10, "mnist": 10, "cifar10": 10, "cifar100": 100, "svhn": 10}
+IMAGE_SHAPES = {"fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28), "cifar10": (3, 32, 32), "cifar100": (3, 32, 32),
+                "svhn": (3, 32, 32)}  # (C, H, W) of one image
 # split -> (the parts trained on, the part tested on). "60k" is the standard split of the MNIST family, "10k20E"
 # CoShNet's small-data one (train on the 10k test part, evaluate on the 60k), "standard" the usual train/test of any
 # dataset, "train+extra" SVHN's train and extra parts together.

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..data import default_split, random_flip_shift
+from ..data.splits import IMAGE_SHAPES
 from ..models import count_parameters, create_model
 from .io import load_checkpoint, save_checkpoint, save_csv, save_json
 from .tasks import TASKS, Task, check_config, evaluate, get_task  # noqa: F401 (evaluate: engine's, as before)
@@ -334,24 +335,38 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     return result
 
 
-def _load_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None,
-              limit_test: Optional[int] = None, check=None):
-    """(checkpoint state, config, model with its weights, test inputs, test targets) of a run directory or checkpoint;
-    ``data_dir``, ``split`` and ``limit_test`` replace the run's own when given; ``check(cfg)``, if given, runs before
-    any data is read (to refuse a run early)."""
+def _checkpoint_model(path: str, check=None):
+    """(checkpoint state, config, model with its trained weights) of a run directory or checkpoint file; reads no
+    data. ``check(cfg)``, if given, runs first (to refuse a run early)."""
     p = Path(path)
     state = load_checkpoint(p / CHECKPOINT if p.is_dir() else p)
     cfg = TrainConfig(**state["config"])  # a checkpoint of an earlier version, without "task", is classification
     if check is not None:
         check(cfg)
+    model = create_model(cfg.model, **cfg.model_args)
+    model.load_state_dict(state["model"])
+    return state, cfg, model
+
+
+def load_run_model(path: str):
+    """(config, model with its trained weights, input image shape (C, H, W), or None for the audio tasks) of a run
+    directory or checkpoint file, without reading any data."""
+    _, cfg, model = _checkpoint_model(path)
+    return cfg, model, IMAGE_SHAPES.get(cfg.dataset) if cfg.task == "classification" else None
+
+
+def _load_run(path: str, data_dir: Optional[str] = None, split: Optional[str] = None,
+              limit_test: Optional[int] = None, check=None):
+    """(checkpoint state, config, model with its weights, test inputs, test targets) of a run directory or checkpoint;
+    ``data_dir``, ``split`` and ``limit_test`` replace the run's own when given; ``check(cfg)``, if given, runs before
+    any data is read (to refuse a run early)."""
+    state, cfg, model = _checkpoint_model(path, check)
     if data_dir is not None:
         cfg.data_dir = data_dir
     if split is not None:
         cfg.split = split
     if limit_test is not None:
         cfg.limit_test = limit_test
-    model = create_model(cfg.model, **cfg.model_args)
-    model.load_state_dict(state["model"])
     _, _, xte, yte = load_data(cfg, train=False)
     return state, cfg, model, xte, yte
 
