@@ -124,7 +124,7 @@ def _run_robustness(args) -> int:
 
 def _run_export(args) -> int:
     from .export import to_onnx
-    from .models import count_parameters, create_model, example_input
+    from .models import count_parameters, example_input
     from .train.engine import load_run_model
 
     try:

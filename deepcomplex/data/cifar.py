@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -10,6 +9,7 @@ from typing import Any, Optional
 import numpy as np
 import torch
 
+from ._pickle import numpy_globals, restricted_unpickler
 from .idx import DataFormatError, PathLike
 
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar.html"
@@ -39,45 +39,8 @@ CIFAR = {
 SVHN_PARTS = ("train", "test", "extra")
 
 
-def _latin1_encode(obj: Any, encoding: str = "utf-8") -> bytes:
-    # Python 3 pickles bytes as _codecs.encode(str, "latin1") below protocol 3; no other codec is needed.
-    if encoding not in ("latin1", "latin-1") or not isinstance(obj, str):
-        raise DataFormatError(f"pickle asks for _codecs.encode with encoding {encoding!r}; only 'latin1' is allowed")
-    return obj.encode("latin1")
-
-
-def _allowed_globals() -> dict:
-    # Take numpy's reconstruction helpers from numpy's own reductions: their module moved in numpy 2
-    # (numpy.core -> numpy._core), and files written by either version must load under both.
-    array = np.zeros(1, np.uint8)
-    helpers = {("multiarray", "_reconstruct"): array.__reduce__()[0],  # arrays, protocols 0-4
-               ("numeric", "_frombuffer"): array.__reduce_ex__(5)[0],  # arrays, protocol 5
-               ("multiarray", "scalar"): np.uint8(0).__reduce__()[0]}  # numpy scalars (labels stored as np.int64)
-    allowed = {}
-    for core in ("numpy.core", "numpy._core"):
-        for (module, name), fn in helpers.items():
-            allowed[(f"{core}.{module}", name)] = fn
-    allowed[("numpy", "ndarray")] = np.ndarray
-    allowed[("numpy", "dtype")] = np.dtype
-    allowed[("_codecs", "encode")] = _latin1_encode
-    for module in ("builtins", "__builtin__"):  # __builtin__: Python 2 pickles, as the real CIFAR files are
-        for t in (bytearray, bytes, complex, dict, float, frozenset, int, list, set, str, tuple):
-            allowed[(module, t.__name__)] = t
-    return allowed
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that builds only numpy arrays and plain containers: CIFAR batches are pickles, maybe untrusted."""
-    _allowed: Optional[dict] = None
-
-    def find_class(self, module: str, name: str):
-        if _RestrictedUnpickler._allowed is None:
-            _RestrictedUnpickler._allowed = _allowed_globals()
-        try:
-            return _RestrictedUnpickler._allowed[(module, name)]
-        except KeyError:
-            raise DataFormatError(f"refused to unpickle {module}.{name}: a CIFAR batch holds only numpy arrays and "
-                                  f"lists (the file is not a CIFAR batch, or is malicious)") from None
+_RestrictedUnpickler = restricted_unpickler(
+    numpy_globals, "a CIFAR batch holds only numpy arrays and lists (the file is not a CIFAR batch, or is malicious)")
 
 
 def _resolve_dir(name: str, data_dir: Optional[PathLike], how_to_get: str) -> Path:

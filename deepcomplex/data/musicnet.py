@@ -38,7 +38,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from .cifar import _allowed_globals, _latin1_encode
+from ._pickle import latin1_encode, numpy_globals, restricted_unpickler
 from .idx import DataFormatError, PathLike
 
 SAMPLE_RATE = 44100  # the release's audio and label times
@@ -177,8 +177,8 @@ def _reconstructor(cls, base, state=None):
 
 
 def _npz_globals() -> dict:
-    allowed = dict(_allowed_globals())
-    allowed[("_codecs", "encode")] = _latin1_encode
+    allowed = dict(numpy_globals())
+    allowed[("_codecs", "encode")] = latin1_encode
     for module in ("intervaltree.intervaltree", "intervaltree"):
         allowed[(module, "IntervalTree")] = IntervalTree
     for module in ("intervaltree.interval", "intervaltree"):
@@ -195,17 +195,9 @@ def _npz_globals() -> dict:
     return allowed
 
 
-class _NpzUnpickler(pickle.Unpickler):
-    _allowed: Optional[dict] = None
-
-    def find_class(self, module: str, name: str):
-        if _NpzUnpickler._allowed is None:
-            _NpzUnpickler._allowed = _npz_globals()
-        try:
-            return _NpzUnpickler._allowed[(module, name)]
-        except KeyError:
-            raise DataFormatError(f"refused to unpickle {module}.{name}: a MusicNet record holds only numpy arrays and "
-                                  f"intervaltree intervals (the file is not MusicNet's, or is malicious)") from None
+_NpzUnpickler = restricted_unpickler(
+    _npz_globals, "a MusicNet record holds only numpy arrays and intervaltree intervals (the file is not MusicNet's, "
+                  "or is malicious)")
 
 
 def _open_npz(path: Path) -> zipfile.ZipFile:
