@@ -149,15 +149,19 @@ def _run_export(args) -> int:
 
 
 def _run_generate(args) -> int:
+    if args.utterances is not None and args.dataset != "timit":
+        print("deepcomplex generate: error: --utterances is for timit", file=sys.stderr)
+        return 2
     if args.dataset == "musicnet":
         from .data.musicnet import write_synthetic_musicnet
 
-        kwargs = {} if args.size is None else {"n_train": args.size}
+        kwargs = {k: v for k, v in (("n_train", args.size), ("seconds", args.seconds)) if v is not None}
         path = write_synthetic_musicnet(args.out, seed=args.seed, **kwargs)
     else:
         from .data.timit import write_synthetic_timit
 
-        kwargs = {} if args.size is None else {"n_speakers": args.size}
+        kwargs = {k: v for k, v in (("n_speakers", args.size), ("duration", args.seconds),
+                                    ("utterances", args.utterances)) if v is not None}
         path = write_synthetic_timit(args.out, seed=args.seed, **kwargs)
     print(f"wrote a generated {args.dataset} look-alike in {path}; train on it with "
           f"deepcomplex train --task {args.dataset} --data-dir {args.out} ...")
@@ -201,8 +205,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     g.add_argument("out", help="directory to write into")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--size", type=int, default=None,
-                   help="MusicNet: training recordings (default 12); TIMIT: speakers per dialect region and part "
-                        "(default 2)")
+                   help="MusicNet: training recordings (default 12); TIMIT: speakers per part (default 2)")
+    g.add_argument("--seconds", type=float, default=None,
+                   help="length of each recording (MusicNet, default 8) or utterance (TIMIT, default 0.8)")
+    g.add_argument("--utterances", type=int, default=None,
+                   help="TIMIT: SX/SI utterances per speaker besides SA1/SA2 (default 3)")
     b = sub.add_parser("build-ext", help="compile the optional CPU kernels (about a minute; once per torch version)")
     b.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
