@@ -425,7 +425,6 @@ class RealLayoutProgram(nn.Module):
         sig = exported.graph_signature
         self._inputs: list[tuple[str, Optional[str], bool]] = []  # (placeholder, buffer name or None, complex)
         tensors = {**exported.state_dict, **exported.constants}
-        names = {}
         for i, spec in enumerate(sig.input_specs):
             if spec.kind == InputKind.USER_INPUT:
                 self._inputs.append((spec.arg.name, None, False))
@@ -437,13 +436,15 @@ class RealLayoutProgram(nn.Module):
             buf = f"t{i}"
             self.register_buffer(buf, torch.view_as_real(value.resolve_conj()).clone() if is_complex else value.clone())
             self._inputs.append((spec.arg.name, buf, is_complex))
-            names[buf] = spec.target
         for spec in sig.output_specs:
             if spec.kind != OutputKind.USER_OUTPUT:
                 raise UnsupportedComplexOp("real_layout: the model mutates buffers in forward; export it in eval() mode")
-        self.sources = names
 
     def forward(self, *inputs: torch.Tensor):
+        wanted = sum(buf is None for _, buf, _ in self._inputs)
+        if len(inputs) != wanted:
+            raise TypeError(f"RealLayoutProgram takes {wanted} input(s) (complex ones as real (..., 2)), got "
+                            f"{len(inputs)}")
         env: dict[Any, Any] = {}
         user = iter(inputs)
         by_name = {name: (buf, cx) for name, buf, cx in self._inputs}

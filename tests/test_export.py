@@ -112,6 +112,8 @@ def test_complex_inputs_and_outputs_travel_as_real_pairs(tmp_path):
     got = program(torch.view_as_real(z))
     assert got.dtype == torch.float32 and got.shape == (*want.shape, 2)
     torch.testing.assert_close(torch.view_as_complex(got), want, rtol=1e-5, atol=1e-5)
+    with pytest.raises(TypeError, match=r"takes 1 input\(s\).*got 2"):
+        program(torch.view_as_real(z), torch.view_as_real(z))
     path = to_onnx(net, z, tmp_path / "net.onnx")
     z5 = crandn(5, 2, 8, 8, dtype=torch.complex64)
     (out,) = _run_onnx(path, z5)
