@@ -15,6 +15,7 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
+from .._layout import as_complex
 from .._validation import check_channels, check_complex, check_rank, check_window
 from .conv import conv1d, conv2d, conv3d
 
@@ -29,14 +30,16 @@ __all__ = ["split_sigmoid", "split_tanh", "complex_lstm_cell", "complex_lstm", "
 _CONV = {1: conv1d, 2: conv2d, 3: conv3d}
 
 
+# Both act on the real view at once: going through z.real and z.imag would make each backward fill a zero tensor
+# of z's size for the other part and add the two.
 def split_sigmoid(z: Tensor) -> Tensor:
     """sigma(Re z) + i sigma(Im z) (split sigmoid, Trabelsi et al., 2018)."""
-    return torch.complex(torch.sigmoid(z.real), torch.sigmoid(z.imag))
+    return as_complex(torch.sigmoid(torch.view_as_real(z)))
 
 
 def split_tanh(z: Tensor) -> Tensor:
     """tanh(Re z) + i tanh(Im z) (split tanh, Trabelsi et al., 2018)."""
-    return torch.complex(torch.tanh(z.real), torch.tanh(z.imag))
+    return as_complex(torch.tanh(torch.view_as_real(z)))
 
 
 def _pointwise(gates: Tensor, c: Tensor, dim: int) -> State:
@@ -144,11 +147,13 @@ def _unroll(x: Tensor, h0: Tensor, c0: Tensor, layers, gate_dim: int, unbatched:
     """Run the layers (input map applied to the whole sequence, recurrent map per step) over x (L, N, ...)."""
     hs, cs = [], []
     for k, (input_map, recurrent_map) in enumerate(layers):
-        xi = input_map(x)
+        # unbind, not xi[t]: the backward of each indexing would write a zero tensor of the whole sequence's size
+        # (quadratic in its length); unbind's backward stacks the steps' gradients once
+        steps = input_map(x).unbind(0)
         h, c = h0[k], c0[k]
         outs = []
-        for t in range(x.shape[0]):
-            h, c = _pointwise(xi[t] + recurrent_map(h), c, gate_dim)
+        for xt in steps:
+            h, c = _pointwise(xt + recurrent_map(h), c, gate_dim)
             outs.append(h)
         x = torch.stack(outs)
         hs.append(h)

@@ -97,8 +97,8 @@ class ConvLSTM1d(nn.Module):
             gates_x = cell.conv_ih(x.reshape(n * steps, x.shape[2], w)).reshape(n, steps, 4 * hid, w)
             h, cs = hx[0][k], hx[1][k]
             outs = []
-            for t in range(steps):
-                i, f, g, o = (gates_x[:, t] + cell.conv_hh(h)).chunk(4, 1)
+            for gx in gates_x.unbind(1):  # not gates_x[:, t]: each indexing's backward writes a zero tensor of all steps
+                i, f, g, o = (gx + cell.conv_hh(h)).chunk(4, 1)
                 cs = torch.sigmoid(f) * cs + torch.sigmoid(i) * torch.tanh(g)
                 h = torch.sigmoid(o) * torch.tanh(cs)
                 outs.append(h)
