@@ -290,6 +290,24 @@ def norm_group(shape: tuple[int, ...]):
     return rows, c
 
 
+def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, layers: int):
+    """ComplexConvLSTM1d (TIMIT's spectrum predictor's core) vs a real ConvLSTM of the same channel counts."""
+    from deepcomplex.models.timit import ConvLSTM1d
+
+    torch.manual_seed(0)
+    ours = cnn.ComplexConvLSTM1d(1, hidden, k, layers, batch_first=True)
+    real = ConvLSTM1d(1, hidden, k, layers, batch_first=True)
+    x = leaf(crandn(batch, steps, 1, width, seed=1))
+    x_real = leaf(rrandn(batch, steps, 1, width, seed=2))
+    c = {
+        "ours": Contender(lambda: ours(x)[0], [x, *ours.parameters()]),
+        "real": Contender(lambda: real(x_real)[0], [x_real, *real.parameters()]),
+    }
+    rows = [{"layer": "ComplexConvLSTM1d", "variant": f"{layers} layers, k={k}",
+             "shape": f"N={batch} T={steps} 1->{hidden}x{width}", "ours": "ours", "native": None, "real": "real"}]
+    return rows, c
+
+
 def groups(quick: bool):
     if quick:
         return [
@@ -300,6 +318,7 @@ def groups(quick: bool):
             ("activations", lambda: activation_group((2, 4, 4, 4))),
             ("pooling", lambda: pool_group((2, 4, 4, 4), 2)),
             ("batchnorm", lambda: norm_group((2, 4, 4, 4))),
+            ("convlstm", lambda: convlstm_group(2, 3, 2, 8, 3, 1)),
         ]
     return [
         ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
@@ -309,6 +328,7 @@ def groups(quick: bool):
         ("activations", lambda: activation_group((64, 32, 32, 32))),
         ("pooling", lambda: pool_group((64, 32, 32, 32), 2)),
         ("batchnorm", lambda: norm_group((64, 32, 32, 32))),
+        ("convlstm", lambda: convlstm_group(16, 50, 16, 129, 5, 2)),
     ]
 
 
