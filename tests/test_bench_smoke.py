@@ -21,6 +21,7 @@ EXPECTED_ROWS = {
     ("ComplexBatchNorm2d", "NCHW input"), ("ComplexBatchNorm2d", "channels-last input"),
     ("ComplexBatchNorm2d", "CL, pure PyTorch"),
     ("NaiveComplexBatchNorm2d", "NCHW input"),
+    ("ComplexConvLSTM1d", "1 layers, k=3"),
 }
 HAS_NATIVE = {"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear"}
 
