@@ -45,7 +45,7 @@ coshnet-quick: install data
 # downloaded here: pass --data-dir to train on them): the four MusicNet models and both TIMIT ConvLSTMs, complex vs
 # real. About an hour on this 2-core CPU. AUDIO_EPOCHS and TIMIT_EPOCHS set the lengths.
 AUDIO_EPOCHS ?= 20
-TIMIT_EPOCHS ?= 30
+TIMIT_EPOCHS ?= 100
 AUDIO_RUNS   ?= runs/audio-demo
 audio-demo: install
 	test -d data/musicnet-demo || $(PY) -m deepcomplex generate musicnet data/musicnet-demo
