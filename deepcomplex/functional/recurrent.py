@@ -43,10 +43,12 @@ def split_tanh(z: Tensor) -> Tensor:
 
 
 def _pointwise(gates: Tensor, c: Tensor, dim: int) -> State:
-    """The LSTM state update from gate pre-activations (order i, f, g, o along ``dim``); products are complex."""
+    """The LSTM state update from gate pre-activations (order i, f, g, o along ``dim``): split sigmoid/tanh and
+    complex products for complex gates, torch.nn.LSTM's sigmoid/tanh for real ones."""
+    sigmoid, tanh = (split_sigmoid, split_tanh) if gates.is_complex() else (torch.sigmoid, torch.tanh)
     i, f, g, o = gates.chunk(4, dim)
-    c = split_sigmoid(f) * c + split_sigmoid(i) * split_tanh(g)
-    return split_sigmoid(o) * split_tanh(c), c
+    c = sigmoid(f) * c + sigmoid(i) * tanh(g)
+    return sigmoid(o) * tanh(c), c
 
 
 # ----------------------------------------------------------------------------------------------------------- checks
@@ -142,9 +144,11 @@ def complex_lstm_cell(input: Tensor, hx: Optional[State], weight_ih: Tensor, wei
     return _lstm_cell("complex_lstm_cell", input, hx, weight_ih, weight_hh, bias_ih, bias_hh)
 
 
-def _unroll(x: Tensor, h0: Tensor, c0: Tensor, layers, gate_dim: int, unbatched: bool,
-            batch_first: bool) -> tuple[Tensor, State]:
-    """Run the layers (input map applied to the whole sequence, recurrent map per step) over x (L, N, ...)."""
+def unroll_lstm(x: Tensor, h0: Tensor, c0: Tensor, layers, gate_dim: int, unbatched: bool = False,
+                batch_first: bool = False) -> tuple[Tensor, State]:
+    """Run LSTM layers over x (L, N, ...), complex or real: ``layers`` holds (input map applied to the whole sequence,
+    recurrent map of h) per layer, both giving gate pre-activations (order i, f, g, o along ``gate_dim``); h0, c0 are
+    (layers, N, ...). Returns (all h of the last layer, (h_n, c_n)), the output (N, L, ...) if ``batch_first``."""
     hs, cs = [], []
     for k, (input_map, recurrent_map) in enumerate(layers):
         # unbind, not xi[t]: the backward of each indexing would write a zero tensor of the whole sequence's size
@@ -180,7 +184,7 @@ def _lstm(name: str, input: Tensor, hx, params: Sequence[LSTMParams], batch_firs
     h0, c0 = _state(name, hx, (len(params), batch, hidden), 1, unbatched, x, "initial state")
     layers = [(lambda seq, w=w_ih, b=b_ih: F.linear(seq, w, b), lambda h, w=w_hh, b=b_hh: F.linear(h, w, b))
               for w_ih, w_hh, b_ih, b_hh in params]
-    return _unroll(x, h0, c0, layers, -1, unbatched, batch_first)
+    return unroll_lstm(x, h0, c0, layers, -1, unbatched, batch_first)
 
 
 def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams],
@@ -242,7 +246,7 @@ def _conv_lstm(name: str, input: Tensor, hx, params: Sequence[ConvLSTMParams], b
 
     layers = [(lambda seq, w=w_ih, b=b: input_map(seq, w, b), lambda h, w=w_hh: conv(h, w, None, padding="same"))
               for w_ih, w_hh, b in params]
-    return _unroll(x, h0, c0, layers, 1, unbatched, batch_first)
+    return unroll_lstm(x, h0, c0, layers, 1, unbatched, batch_first)
 
 
 def complex_conv_lstm(input: Tensor, hx: Optional[State], params: Sequence[ConvLSTMParams],

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from .. import nn as cnn
+from ..functional.recurrent import unroll_lstm
 from ..nn._utils import KindPreservingModule
 from .registry import register_model
 
@@ -92,21 +93,9 @@ class ConvLSTM1d(nn.Module):
         if hx is None:
             zeros = x.new_zeros(self.num_layers, n, hid, w)
             hx = (zeros, zeros)
-        h_n, c_n = [], []
-        for k, cell in enumerate(self.cells):
-            gates_x = cell.conv_ih(x.reshape(n * steps, x.shape[2], w)).reshape(n, steps, 4 * hid, w)
-            h, cs = hx[0][k], hx[1][k]
-            outs = []
-            for gx in gates_x.unbind(1):  # not gates_x[:, t]: each indexing's backward writes a zero tensor of all steps
-                i, f, g, o = (gx + cell.conv_hh(h)).chunk(4, 1)
-                cs = torch.sigmoid(f) * cs + torch.sigmoid(i) * torch.tanh(g)
-                h = torch.sigmoid(o) * torch.tanh(cs)
-                outs.append(h)
-            x = torch.stack(outs, 1)
-            h_n.append(h)
-            c_n.append(cs)
-        out = x if self.batch_first else x.transpose(0, 1)
-        return out, (torch.stack(h_n), torch.stack(c_n))
+        layers = [(lambda seq, conv=cell.conv_ih: conv(seq.flatten(0, 1)).unflatten(0, seq.shape[:2]), cell.conv_hh)
+                  for cell in self.cells]
+        return unroll_lstm(x.transpose(0, 1), hx[0], hx[1], layers, 1, batch_first=self.batch_first)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.hidden_channels}, kernel_size={self.kernel_size}"
