@@ -40,42 +40,36 @@ def np_xcorr_same(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.einsum("nchwij,ocij->nohw", win, w)
 
 
-def np_lstm(x, params, h0, c0):
-    """x (L, N, H_in); params [(w_ih, w_hh, b_ih, b_hh)]; h0, c0 (layers, N, H)."""
+def np_unroll(x, h0, c0, layers):
+    """The layers over x (L, N, ...): ``layers`` holds (hidden size, gates(x_t, h)) per layer; h0, c0 (layers, N, ...)."""
     hs, cs = [], []
-    for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(params):
-        hidden = w_hh.shape[1]
+    for k, (hidden, gates) in enumerate(layers):
         h, c = h0[k], c0[k]
         outs = []
         for t in range(x.shape[0]):
-            gates = x[t] @ w_ih.T + h @ w_hh.T
-            if b_ih is not None:
-                gates = gates + b_ih + b_hh
-            h, c = np_step(gates, c, hidden)
+            h, c = np_step(gates(x[t], h), c, hidden)
             outs.append(h)
         x = np.stack(outs)
         hs.append(h)
         cs.append(c)
     return x, np.stack(hs), np.stack(cs)
+
+
+def np_lstm(x, params, h0, c0):
+    """x (L, N, H_in); params [(w_ih, w_hh, b_ih, b_hh)]; h0, c0 (layers, N, H)."""
+    def gates(w_ih, w_hh, b_ih, b_hh):
+        return lambda xt, h: xt @ w_ih.T + h @ w_hh.T + (0 if b_ih is None else b_ih + b_hh)
+
+    return np_unroll(x, h0, c0, [(w_hh.shape[1], gates(w_ih, w_hh, b_ih, b_hh)) for w_ih, w_hh, b_ih, b_hh in params])
 
 
 def np_conv_lstm(x, params, h0, c0):
     """x (L, N, C, *S); params [(w_ih, w_hh, b)]; h0, c0 (layers, N, C_h, *S)."""
-    hs, cs = [], []
-    for k, (w_ih, w_hh, b) in enumerate(params):
-        hidden = w_hh.shape[1]
-        h, c = h0[k], c0[k]
-        outs = []
-        for t in range(x.shape[0]):
-            gates = np_xcorr_same(x[t], w_ih) + np_xcorr_same(h, w_hh)
-            if b is not None:
-                gates = gates + b.reshape((1, -1) + (1,) * (w_ih.ndim - 2))
-            h, c = np_step(gates, c, hidden)
-            outs.append(h)
-        x = np.stack(outs)
-        hs.append(h)
-        cs.append(c)
-    return x, np.stack(hs), np.stack(cs)
+    def gates(w_ih, w_hh, b):
+        bias = 0 if b is None else b.reshape((1, -1) + (1,) * (w_ih.ndim - 2))
+        return lambda xt, h: np_xcorr_same(xt, w_ih) + np_xcorr_same(h, w_hh) + bias
+
+    return np_unroll(x, h0, c0, [(w_hh.shape[1], gates(w_ih, w_hh, b)) for w_ih, w_hh, b in params])
 
 
 def randomize_(module: torch.nn.Module) -> None:
