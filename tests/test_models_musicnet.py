@@ -155,3 +155,13 @@ def test_short_run_on_generated_musicnet(tmp_path):
         scores = torch.cat([model(xt[i:i + 30]) for i in range(0, len(xt), 30)])
     assert scores.shape == yt.shape
     assert 0.0 < average_precision_micro(scores, yt[:]) <= 1.0
+
+
+@pytest.mark.parametrize("name, shortest", [("musicnet_deep", 123), ("musicnet_deep_real", 730)])
+def test_the_shortest_window_named_in_the_error_is_the_shortest_that_works(name, shortest):
+    """The deep models' minimum window follows from their strides, kernels and pools; the error states it exactly."""
+    model = create_model(name, window=shortest)
+    with torch.no_grad():
+        assert model.eval()(torch.randn(2, 1, shortest)).shape == (2, 84)
+    with pytest.raises(ValueError, match=f"{name}: window {shortest - 1} is too short .* at least {shortest} samples"):
+        create_model(name, window=shortest - 1)

@@ -30,6 +30,7 @@ and eps 1e-3 in torch's convention, complex BN momentum 0.1 and eps 1e-4.
 """
 from __future__ import annotations
 
+import itertools
 
 import torch
 import torch.nn.functional as F
@@ -82,6 +83,15 @@ class _MusicNetModel(nn.Module):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{self.name}: {arg} must be a positive integer, got {value!r}")
         self.window, self.num_notes = window, num_notes
+
+    @classmethod
+    def _feature_length(cls, n: int) -> int:
+        """Length of the feature maps the dense head sees, for a window of n samples (the deep models)."""
+        raise NotImplementedError
+
+    def _min_window(self) -> int:
+        """The shortest window whose feature maps are not empty (lengths only grow with the window)."""
+        return next(w for w in itertools.count(1) if self._feature_length(w) >= 1)
 
     def _too_small(self, minimum: int) -> None:
         if self.window < minimum:
@@ -165,24 +175,27 @@ class DeepComplex(_MusicNetModel):
 
     def __init__(self, window: int = WINDOW, num_notes: int = NUM_NOTES, hidden: int = 2048) -> None:
         super().__init__(window, num_notes)
-        layers, cin, n = [], 1, window
+        self._too_small(self._min_window())
+        layers, cin = [], 1
         for cout, k, s, block in zip(self.FILTERS, self.KERNELS, self.STRIDES, self.BLOCKS):
             conv = cnn.ComplexConv1d(cin, cout, k, s)
             cinit.complex_independent_(conv.weight, "he")
             layers += [KerasSamePad1d(k, s), conv]
-            n = _same_length(n, s)
             if block:
                 layers += [cnn.ComplexBatchNorm1d(cout, **_COMPLEX_BN), cnn.CReLU(), cnn.ComplexAvgPool1d(2)]
-                n //= 2
             else:
                 layers.append(cnn.CReLU())
             cin = cout
-        if n < 1:
-            raise ValueError(f"{self.name}: window {window} is too short for its layers; it needs at least 128 "
-                             f"samples (the paper uses {WINDOW})")
+        n = self._feature_length(window)
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(_glorot_normal(nn.Linear(2 * cin * n, hidden)), nn.ReLU(),
                                         self._output_layer(_glorot_uniform(nn.Linear(hidden, num_notes))))
+
+    @classmethod
+    def _feature_length(cls, n: int) -> int:
+        for s, block in zip(cls.STRIDES, cls.BLOCKS):
+            n = _same_length(n, s) // (2 if block else 1)
+        return n
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)
@@ -199,22 +212,25 @@ class DeepReal(_MusicNetModel):
 
     def __init__(self, window: int = WINDOW, num_notes: int = NUM_NOTES, hidden: int = 2048) -> None:
         super().__init__(window, num_notes)
-        layers, cin, n = [], 1, window
+        self._too_small(self._min_window())
+        layers, cin = [], 1
         for cout, k, s, block in zip(self.FILTERS, self.KERNELS, self.STRIDES, self.BLOCKS):
             layers.append(_glorot_normal(nn.Conv1d(cin, cout, k, s)))
-            n = _conv_length(n, k, s)
             if block:
                 layers += [nn.BatchNorm1d(cout, **_REAL_BN), nn.ReLU(), nn.MaxPool1d(2)]
-                n //= 2
             else:
                 layers.append(nn.ReLU())
             cin = cout
-        if n < 1:
-            raise ValueError(f"{self.name}: window {window} is too short for its layers; it needs at least 649 "
-                             f"samples (the paper uses {WINDOW})")
+        n = self._feature_length(window)
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.classifier = nn.Sequential(_glorot_normal(nn.Linear(cin * n, hidden)), nn.ReLU(),
                                         self._output_layer(_glorot_uniform(nn.Linear(hidden, num_notes))))
+
+    @classmethod
+    def _feature_length(cls, n: int) -> int:
+        for k, s, block in zip(cls.KERNELS, cls.STRIDES, cls.BLOCKS):
+            n = _conv_length(n, k, s) // (2 if block else 1)
+        return n
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)
