@@ -224,6 +224,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"deepcomplex build-ext: kernels ready at {path}")
         return 0
 
+    if args.command in ("train", "eval", "robustness"):
+        from .train.runtime import tune_malloc
+
+        tune_malloc()
     if args.command == "robustness":
         return _run_robustness(args)
     if args.command == "export":

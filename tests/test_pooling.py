@@ -512,3 +512,39 @@ def test_pooling_on_cuda(dtype):
     out = SpectralPool2d((4, 5))(xc)
     assert out.device.type == "cuda"
     assert_matches(out, np_spectral_pool2d(xn, (4, 5)))
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=2, stride=2, divisor_override=3),
+                                dict(kernel_size=(2, 2), stride=(2, 2))])
+@pytest.mark.parametrize("shape", [(3, 4, 6, 8), (1, 1, 2, 2)])
+def test_real_avg_pool2d_fast_path_matches_numpy(kw, shape):
+    """The 2x2 fast path of the real helper CoShNet pools its real parts with: window means by NumPy, and gradients."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    n, c, h, w = shape
+    ref = x.reshape(n, c, h // 2, 2, w // 2, 2).sum((3, 5)) / kw.get("divisor_override", 4)
+    xt = torch.from_numpy(x).requires_grad_()
+    out = CF.pooling.real_avg_pool2d(xt, **kw)
+    assert out.grad_fn is not None and type(out.grad_fn).__name__ == "_AvgPool2x2Backward"
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12, atol=1e-12)
+    g = rng.standard_normal(ref.shape)
+    out.backward(torch.from_numpy(g))
+    want = np.repeat(np.repeat(g, 2, 2), 2, 3) / kw.get("divisor_override", 4)
+    np.testing.assert_allclose(xt.grad.numpy(), want, rtol=1e-12, atol=1e-12)
+    assert gradcheck(lambda t: CF.pooling.real_avg_pool2d(t, **kw), (xt.detach().requires_grad_(),))
+    assert torch.autograd.gradgradcheck(lambda t: CF.pooling.real_avg_pool2d(t, **kw), (xt.detach().requires_grad_(),))
+
+
+@pytest.mark.parametrize("case", [dict(shape=(2, 3, 7, 6), kw=dict(kernel_size=2)),  # odd height
+                                  dict(shape=(2, 3, 6, 6), kw=dict(kernel_size=3)),
+                                  dict(shape=(2, 3, 6, 6), kw=dict(kernel_size=2, stride=1)),
+                                  dict(shape=(2, 3, 6, 6), kw=dict(kernel_size=2, padding=1)),
+                                  dict(shape=(3, 6, 6), kw=dict(kernel_size=2)),  # unbatched
+                                  dict(shape=(2, 3, 6, 6), kw=dict(kernel_size=2), channels_last=True)])
+def test_real_avg_pool2d_other_cases_are_torchs(case):
+    x = torch.randn(case["shape"], dtype=torch.float64)
+    if case.get("channels_last"):
+        x = x.contiguous(memory_format=torch.channels_last)
+    out = CF.pooling.real_avg_pool2d(x.requires_grad_(), **case["kw"])
+    assert "AvgPool2x2" not in type(out.grad_fn).__name__
+    torch.testing.assert_close(out, F.avg_pool2d(x, **case["kw"]), rtol=0, atol=0)

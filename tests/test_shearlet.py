@@ -167,11 +167,12 @@ def test_cuda_matches_cpu():
     assert torch.allclose(m.cuda()(x.cuda()).cpu(), ComplexShearlet2d()(x), atol=1e-4)
 
 
-@pytest.mark.parametrize("shear", ["exact", "coshrem"])
-def test_conv2d_equals_transform_then_valid_convolution(shear):
-    """ComplexShearlet2d.conv2d(x, W) = valid correlation of [Re C | Im C] with W, by explicit NumPy sums."""
+@pytest.mark.parametrize("shear,size", [("exact", 12), ("coshrem", 12), ("exact", 11)])
+def test_conv2d_equals_transform_then_valid_convolution(shear, size):
+    """ComplexShearlet2d.conv2d(x, W) = valid correlation of [Re C | Im C] with W, by explicit NumPy sums (an odd size
+    checks the half-spectrum bookkeeping of the real FFTs, which differs between even and odd widths)."""
     rng = np.random.default_rng(2)
-    size, k, out = 12, 3, 4
+    k, out = 3, 4
     m = ComplexShearlet2d(size, shear=shear, dtype=torch.complex128)
     x = rng.random((2, 1, size, size))
     w = rng.standard_normal((out, 2 * m.num_filters, k, k)) + 1j * rng.standard_normal((out, 2 * m.num_filters, k, k))
@@ -188,17 +189,24 @@ def test_conv2d_equals_transform_then_valid_convolution(shear):
     got = m.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b)).numpy()
     assert np.abs(got - ref).max() < 1e-10 * np.abs(ref).max()
     assert np.abs(m.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy() - (ref - b[:, None, None])).max() < 1e-9
+    parts = m.conv2d(torch.from_numpy(x), torch.from_numpy(w), torch.from_numpy(b), real_parts=True).numpy()
+    assert parts.shape == (2, 2 * out, side, side)
+    assert np.abs(parts[:, :out] - ref.real).max() < 1e-10 * np.abs(ref).max()
+    assert np.abs(parts[:, out:] - ref.imag).max() < 1e-10 * np.abs(ref).max()
 
 
-def test_conv2d_gradcheck_and_bad_input():
-    m = ComplexShearlet2d(8, dtype=torch.complex128)
-    x = torch.rand(2, 1, 8, 8, dtype=torch.float64, requires_grad=True)
+@pytest.mark.parametrize("size", [8, 7])
+def test_conv2d_gradcheck_and_bad_input(size):
+    m = ComplexShearlet2d(size, dtype=torch.complex128)
+    x = torch.rand(2, 1, size, size, dtype=torch.float64, requires_grad=True)
     w = torch.randn(3, 40, 3, 3, dtype=torch.complex128, requires_grad=True)
     b = torch.randn(3, dtype=torch.complex128, requires_grad=True)
     assert torch.autograd.gradcheck(m.conv2d, (x, w, b))
+    assert torch.autograd.gradcheck(lambda *a: m.conv2d(*a, real_parts=True), (x, w, b))
+    assert torch.autograd.gradgradcheck(lambda w: m.conv2d(x.detach(), w, b.detach(), real_parts=True), (w,))
     with pytest.raises(ValueError, match=r"complex weight \(O, 40, k, k\)"):
         m.conv2d(x, torch.randn(3, 20, 3, 3, dtype=torch.complex128))
     with pytest.raises(TypeError, match="ComplexShearlet2d expects a real floating-point image"):
         m.conv2d(x.to(torch.complex128), w)
     with pytest.raises(ValueError, match="convention='coshnet' only"):
-        ComplexShearlet2d(8, convention="pycoshrem", dtype=torch.complex128).conv2d(x, w)
+        ComplexShearlet2d(size, convention="pycoshrem", dtype=torch.complex128).conv2d(x, w)

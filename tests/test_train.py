@@ -297,3 +297,18 @@ def test_two_process_ddp_equals_one_process_on_the_same_global_batches(tmp_path)
     assert result["machine"]["processes"] == 2
     assert sorted(p.name for p in (tmp_path / "two").iterdir() if not p.name.startswith(".")) == \
         ["checkpoint.prev.pt", "checkpoint.pt", "curves.png", "metrics.csv", "result.json"]
+
+
+def test_tune_malloc_applies_on_glibc_and_respects_the_opt_out(monkeypatch):
+    import platform
+    import sys
+
+    from deepcomplex.train import runtime
+
+    monkeypatch.setattr(runtime, "_tuned", False)
+    monkeypatch.setenv("DEEPCOMPLEX_MALLOC_TUNING", "0")
+    assert runtime.tune_malloc() is False
+    monkeypatch.delenv("DEEPCOMPLEX_MALLOC_TUNING")
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert runtime.tune_malloc() is glibc
+    assert runtime.tune_malloc() is glibc  # idempotent

@@ -177,7 +177,7 @@ def test_task_dataset_model_and_recipe_must_agree():
     assert TrainConfig(task="timit", model="timit_convlstm").split == "standard"
     default = TrainConfig()
     assert (default.task, default.dataset, default.split, default.eval_batch_size) == \
-        ("classification", "fashion-mnist", "60k", 1000)
+        ("classification", "fashion-mnist", "60k", 256)
     with pytest.raises(ValueError, match="dataset 'mnist' belongs to the classification task, not timit"):
         TrainConfig(task="timit", model="timit_convlstm", dataset="mnist")
     with pytest.raises(ValueError, match="dataset 'musicnet' belongs to the musicnet task.*--task musicnet"):

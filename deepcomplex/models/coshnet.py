@@ -7,8 +7,10 @@ from torch import nn
 
 from .. import init as cinit
 from .. import nn as cnn
+from ..functional.pooling import real_avg_pool2d
 from ..functional.split import dcf_kernels
 from ..shearlet import ComplexShearlet2d
+from ..shearlet.transform import real_parts_to_complex
 from .registry import register_model
 
 # CoShNet's input normalization, applied to x / 255 before padding 28 x 28 to 32 x 32 (its code's constants).
@@ -41,7 +43,12 @@ class _CoShNet(nn.Module):
         x = self.preprocess(x)
         if self.fuse_frontend:
             weight, bias = _real_channel_kernel(self.features[0])
-            h = self.features[1:](self.frontend.conv2d(x, weight, bias))
+            parts = self.frontend.conv2d(x, weight, bias, real_parts=True)
+            # CReLU and average pooling act on Re and Im alike: run them on the real parts, where they are cheapest
+            pool = self.features[2]
+            parts = real_avg_pool2d(F.relu(parts), pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode,
+                                 pool.count_include_pad, pool.divisor_override)
+            h = self.features[3:](real_parts_to_complex(parts))
         else:
             h = self.features(self.frontend(x))
         return self.classifier(h)

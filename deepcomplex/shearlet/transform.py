@@ -73,17 +73,19 @@ class ComplexShearlet2d(KindPreservingModule):
         out = torch.fft.ifft2(torch.fft.fft2(input) * self.kernel)
         return out.conj().resolve_conj() if self.convention == "pycoshrem" else out
 
-    def conv2d(self, input: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def conv2d(self, input: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None, *,
+               real_parts: bool = False) -> torch.Tensor:
         """This transform followed by a valid, stride-1 convolution, computed as one filter per output channel.
 
         weight: complex (O, 2K, k, k), the convolution seen as acting on the real channels [Re C_1..C_K, Im C_1..C_K]
         (a complex conv W is [W, 1j W]; a split one [W_re, 1j W_im]); bias: complex (O,). Equal to convolving
-        ``self(input)`` (up to rounding) at a fraction of the cost: see ``shearlet_conv2d``.
+        ``self(input)`` (up to rounding) at a fraction of the cost: see ``shearlet_conv2d``. With ``real_parts`` the
+        result is the real (N, 2O, H', W') tensor [Re | Im] of ``shearlet_conv2d_real``.
         """
         self._check_input(input)
         if self.convention != "coshnet":
             raise ValueError(f"{type(self).__name__}.conv2d supports convention='coshnet' only, got {self.convention!r}")
-        return shearlet_conv2d(input, self.kernel, weight, bias)
+        return (shearlet_conv2d_real if real_parts else shearlet_conv2d)(input, self.kernel, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"size={self.size}, filters={self.num_filters}, shear={self.shear!r}, convention={self.convention!r}, "
@@ -95,6 +97,89 @@ def _dft_matrix(n: int, k: int, dtype: torch.dtype, device) -> torch.Tensor:
     w = torch.arange(n, device=device, dtype=torch.float64)[:, None] * torch.arange(k, device=device,
                                                                                    dtype=torch.float64)[None]
     return torch.polar(torch.ones_like(w), 2 * torch.pi * w / n).to(dtype)
+
+
+class _SpectralFilter(torch.autograd.Function):
+    """y = crop(irfft2(spectrum * filters)) + bias, with a backward that never builds the zero-padded full-size
+    gradient: one rfft2 of the gradient and a product with the spectrum.
+
+    spectrum: (N, 1, H, W // 2 + 1), the rfft2 of the real images; filters: (C, H, W // 2 + 1), half spectra of real
+    filters; bias: real (C,) or None; returns real (N, C, h, w), the top-left h x w of each circular convolution.
+    Batches run in chunks whose spectra stay under 16 MiB: cache-friendlier, and below glibc's largest mmap threshold,
+    so that a tuned allocator (``deepcomplex.train.runtime.tune_malloc``) reuses their memory instead of faulting in fresh pages.
+    """
+
+    @staticmethod
+    def _chunks(n: int, filters: torch.Tensor):
+        per_image = filters.numel() * filters.element_size()
+        step = max(1, (16 << 20) // per_image)
+        return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+    @staticmethod
+    def forward(ctx, spectrum, filters, bias, size, out_size):
+        n, (oh, ow) = spectrum.shape[0], out_size
+        out = torch.empty((n, filters.shape[0], oh, ow), dtype=filters.real.dtype, device=filters.device)
+        for sl in _SpectralFilter._chunks(n, filters):
+            y = torch.fft.irfft2(spectrum[sl] * filters, s=size)[..., :oh, :ow]
+            if bias is None:
+                out[sl].copy_(y)
+            else:
+                torch.add(y, bias[:, None, None], out=out[sl])
+        ctx.save_for_backward(spectrum, filters)
+        ctx.size, ctx.has_bias = size, bias is not None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        spectrum, filters = ctx.saved_tensors
+        h, w = ctx.size
+        grad = grad.contiguous()
+        grad_spectrum = torch.empty_like(spectrum) if ctx.needs_input_grad[0] else None
+        grad_filters = torch.zeros_like(filters) if ctx.needs_input_grad[1] else None
+        for sl in _SpectralFilter._chunks(grad.shape[0], filters):
+            # the adjoint of irfft2: rfft2 with the same 1/(HW), bins that stand for a conjugate pair counted twice
+            g = torch.fft.rfft2(grad[sl], s=(h, w), norm="forward")
+            g[..., 1:(w + 1) // 2] *= 2
+            if grad_spectrum is not None:
+                grad_spectrum[sl] = (g * filters.conj()).sum(1, keepdim=True)
+            if grad_filters is not None:
+                grad_filters = grad_filters + (g * spectrum[sl].conj()).sum(0)
+        grad_bias = grad.sum((0, 2, 3)) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        return grad_spectrum, grad_filters, grad_bias, None, None
+
+
+def shearlet_conv2d_real(image: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor,
+                         bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``shearlet_conv2d`` returned as its real parts: real (N, 2O, H - k + 1, W - k + 1), channels [Re | Im].
+
+    Both parts are real images correlated with real filters, so each is one inverse real FFT of a half spectrum:
+    output o's filter F_o = sum_j G_j * A(weight[o, j]) splits into the real-filter spectra sum_j G_j * A(Re weight)
+    and sum_j G_j * A(Im weight) (G_j, the response of a real channel, is Hermitian; so is A of a real kernel).
+    """
+    n_filters, h, w = kernel.shape
+    if weight.dim() != 4 or weight.shape[1] != 2 * n_filters or not weight.is_complex():
+        raise ValueError(f"shearlet_conv2d: expected a complex weight (O, {2 * n_filters}, k, k), got "
+                         f"{weight.dtype} of shape {tuple(weight.shape)}")
+    kh, kw = weight.shape[-2:]
+    half = w // 2 + 1
+    mirrored = torch.roll(torch.flip(kernel, (-2, -1)), (1, 1), (-2, -1)).conj()  # conj(kernel(-xi))
+    resp = torch.cat(((kernel + mirrored) / 2, (kernel - mirrored) / 2j))[..., :half]  # (2K, H, W // 2 + 1)
+    eh, ew = _dft_matrix(h, kh, kernel.dtype, kernel.device), _dft_matrix(w, kw, kernel.dtype, kernel.device)[:half]
+    parts = torch.cat((weight.real, weight.imag)).to(kernel.dtype)  # (2O, 2K, k, k): the real filters of Re, then Im
+    spectra = torch.matmul(torch.matmul(eh, parts), ew.transpose(0, 1))  # (2O, 2K, H, W // 2 + 1)
+    filt = (spectra * resp).sum(1)  # an einsum here runs as H*W tiny matmuls
+    if bias is not None:
+        bias = bias.to(kernel.dtype)
+        bias = torch.cat((bias.real, bias.imag))
+    spectrum = torch.fft.rfft2(image)  # (N, 1, H, W // 2 + 1)
+    return _SpectralFilter.apply(spectrum, filt, bias, (h, w), (h - kh + 1, w - kw + 1))
+
+
+def real_parts_to_complex(parts: torch.Tensor) -> torch.Tensor:
+    """Real (N, 2C, H, W) [Re | Im] -> complex (N, C, H, W), stored channels-last (one copy)."""
+    n, c2, h, w = parts.shape
+    inter = parts.unflatten(1, (2, c2 // 2)).permute(0, 3, 4, 2, 1).contiguous()  # (N, H, W, C, 2)
+    return torch.view_as_complex(inter).permute(0, 3, 1, 2)
 
 
 def shearlet_conv2d(image: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor,
@@ -110,19 +195,4 @@ def shearlet_conv2d(image: torch.Tensor, kernel: torch.Tensor, weight: torch.Ten
     image: real (N, 1, H, W); kernel: complex (K, H, W) in FFT order; weight: complex (O, 2K, k, k); bias: complex (O,).
     Returns complex (N, O, H - k + 1, W - k + 1).
     """
-    n_filters, h, w = kernel.shape
-    if weight.dim() != 4 or weight.shape[1] != 2 * n_filters or not weight.is_complex():
-        raise ValueError(f"shearlet_conv2d: expected a complex weight (O, {2 * n_filters}, k, k), got "
-                         f"{weight.dtype} of shape {tuple(weight.shape)}")
-    kh, kw = weight.shape[-2:]
-    mirrored = torch.roll(torch.flip(kernel, (-2, -1)), (1, 1), (-2, -1)).conj()  # conj(kernel(-xi))
-    resp = torch.cat(((kernel + mirrored) / 2, (kernel - mirrored) / 2j))  # (2K, H, W)
-    eh, ew = _dft_matrix(h, kh, kernel.dtype, kernel.device), _dft_matrix(w, kw, kernel.dtype, kernel.device)
-    spectra = torch.matmul(torch.matmul(eh, weight.to(kernel.dtype)), ew.transpose(0, 1))  # (O, 2K, H, W)
-    filt = (spectra * resp).sum(1)  # (O, H, W); an einsum here runs as H*W tiny matmuls
-    # computed as (N, H, W, O) so that the result is channels-last, the layout the following layers run fastest in
-    spec = torch.fft.fft2(image[:, 0])[..., None] * filt.permute(1, 2, 0)
-    out = torch.fft.ifft2(spec, dim=(1, 2))[:, :h - kh + 1, :w - kw + 1]
-    if bias is not None:
-        out = out + bias
-    return out.permute(0, 3, 1, 2)
+    return real_parts_to_complex(shearlet_conv2d_real(image, kernel, weight, bias))

@@ -41,7 +41,7 @@ class TrainConfig:
     data_dir: Optional[str] = None
     limit_train: Optional[int] = None
     limit_test: Optional[int] = None
-    eval_batch_size: Optional[int] = None  # None: the task's (1000; 100 sequences for timit)
+    eval_batch_size: Optional[int] = None  # None: the task's (256; 100 sequences for timit)
     schedule: str = "constant"     # learning rate: "constant" (CoShNet), "cosine" (to 0 at the last step), "dcn"
                                    # (piecewise), "dcn-musicnet" (DCN's MusicNet steps, per 1000 optimizer steps)
     augment: str = "none"          # "none", "flip-shift" (mirror, shift by up to 2 pixels), "flip-shift-0.125" (1/8 side)
