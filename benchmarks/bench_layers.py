@@ -308,6 +308,57 @@ def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, laye
     return rows, c
 
 
+class NativeCoShNetBase(nn.Module):
+    """CoShNet base written directly on torch's complex ops, with the weights of one of our models: the front end as
+    ifft2(fft2(x) * kernel), then complex F.conv2d / F.linear, CReLU and average pooling on Re and Im; the
+    straightforward PyTorch implementation a user would write."""
+
+    def __init__(self, ours: nn.Module) -> None:
+        super().__init__()
+        self.ours = ours  # for preprocess and the front end's kernel only; its parameters are copied below
+        conv1, conv2, fc1, fc2, head = ours.features[0], ours.features[3], ours.classifier[1], ours.classifier[3], \
+            ours.classifier[6]
+        self.params = nn.ParameterList([nn.Parameter(t.detach().clone()) for t in (
+            conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias,
+            head.weight, head.bias)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w1, b1, w2, b2, f1, g1, f2, g2, hw, hb = self.params
+        crelu = lambda z: torch.complex(F.relu(z.real), F.relu(z.imag))
+        pool = lambda z: torch.complex(F.avg_pool2d(z.real, 2), F.avg_pool2d(z.imag, 2))
+        c = torch.fft.ifft2(torch.fft.fft2(self.ours.preprocess(x)) * self.ours.frontend.kernel)
+        h = pool(crelu(F.conv2d(c, w1, b1)))
+        h = pool(crelu(F.conv2d(h, w2, b2)))
+        h = crelu(F.linear(crelu(F.linear(h.flatten(1), f1, g1)), f2, g2))
+        return F.linear(torch.cat((h.real, h.imag), 1), hw, hb)
+
+
+def coshnet_group(batch: int):
+    """One CoShNet training step (forward, cross-entropy, backward) on a batch of Fashion-MNIST-sized images."""
+    from deepcomplex.models import create_model
+
+    torch.manual_seed(0)
+    x = torch.rand(batch, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    y = torch.randint(0, 10, (batch,), generator=torch.Generator().manual_seed(2))
+    base, tiny = create_model("coshnet_base"), create_model("coshnet_tiny")
+    native = NativeCoShNetBase(base)
+    with torch.no_grad():
+        _check_same("coshnet_base", base(x), native(x))
+    step = lambda model: (lambda: F.cross_entropy(model(x), y))
+    one = torch.ones(())
+    c = {
+        "base": Contender(step(base), list(base.parameters()), grad=one),
+        "base-native": Contender(step(native), list(native.params), grad=one),
+        "tiny": Contender(step(tiny), list(tiny.parameters()), grad=one),
+    }
+    shape = f"N={batch} 1x28x28"
+    rows = [{"layer": "coshnet_base training step", "variant": "", "shape": shape, "ours": "base",
+             "native": "base-native", "real": None},
+            {"layer": "coshnet_tiny training step", "variant": "", "shape": shape, "ours": "tiny", "native": None,
+             "real": None}]
+    return rows, c
+
+
 def groups(quick: bool):
     if quick:
         return [
@@ -319,6 +370,7 @@ def groups(quick: bool):
             ("pooling", lambda: pool_group((2, 4, 4, 4), 2)),
             ("batchnorm", lambda: norm_group((2, 4, 4, 4))),
             ("convlstm", lambda: convlstm_group(2, 3, 2, 8, 3, 1)),
+            ("coshnet", lambda: coshnet_group(2)),
         ]
     return [
         ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
@@ -329,6 +381,7 @@ def groups(quick: bool):
         ("pooling", lambda: pool_group((64, 32, 32, 32), 2)),
         ("batchnorm", lambda: norm_group((64, 32, 32, 32))),
         ("convlstm", lambda: convlstm_group(16, 50, 16, 129, 5, 2)),
+        ("coshnet", lambda: coshnet_group(128)),
     ]
 
 
@@ -390,7 +443,10 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="tiny shapes and few repeats (smoke test)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     p.add_argument("--only", default=None,
-                   help="comma-separated groups to run: conv2d,conv1d,conv3d,linear,activations,pooling,batchnorm")
+                   help="comma-separated groups to run: conv2d,conv1d,conv3d,linear,activations,pooling,batchnorm,"
+                        "convlstm,coshnet")
+    p.add_argument("--tune-malloc", action="store_true",
+                   help="keep freed memory in the process as `deepcomplex train` does (deepcomplex.train.runtime)")
     a = p.parse_args(argv)
     a.repeats = a.repeats if a.repeats is not None else (3 if a.quick else 30)
     a.warmup = a.warmup if a.warmup is not None else (1 if a.quick else 3)
@@ -403,6 +459,10 @@ def main(argv: Optional[list[str]] = None) -> dict:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     info = machine_info(args.threads)  # load average taken before the run
+    if args.tune_malloc:
+        from deepcomplex.train.runtime import tune_malloc
+
+        info["malloc_tuned"] = tune_malloc()
     busy = info["load_average_start"] and info["load_average_start"][0] > 0.5
     if busy and not args.quick:
         print(f"note: 1-min load average {info['load_average_start'][0]:.2f} before starting; other processes "

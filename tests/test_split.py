@@ -19,6 +19,7 @@ from torch.autograd import gradcheck
 from torch.func import functional_call
 
 import deepcomplex.functional as CF
+import deepcomplex.functional.split as split_module
 from conftest import assert_matches, crandn, to_numpy
 from deepcomplex.nn import SplitDCFConv2d, SplitTTLinear
 
@@ -298,6 +299,44 @@ def test_functional_conv_matches_reference(case, dtype):
         assert_close64(out, expected)
     else:
         assert_matches(out, expected)
+
+
+@pytest.mark.parametrize("case", CONV_CASES + [(2, 3, 16, 6, 6, 5, 3, 1, 0, True), (2, 3, 30, 6, 7, 3, 2, 2, 1, True)],
+                         ids=lambda c: "-".join(map(str, c)))
+def test_both_dcf_paths_match_reference(case):
+    """The kernel path and the two-stage path (first stage as a matrix product) each equal the NumPy reference, whichever
+    split_dcf_conv2d would pick; the last two cases are ones where it picks the two-stage path."""
+    n, c, o, H, W, k, nb, stride, padding, bias = case
+    x = crandn(n, c, H, W)
+    bases = torch.from_numpy(ref_fb_basis(k, nb))
+    w = torch.randn(2, o, c, nb, dtype=torch.float64)
+    b = torch.randn(2, o, dtype=torch.float64) if bias else None
+    expected = ref_split_dcf_conv(to_numpy(x), to_numpy(bases), to_numpy(w), None if b is None else to_numpy(b),
+                                  stride, padding)
+    assert_close64(split_module._split_dcf_conv2d_two_stage(x, bases, w, b, stride, padding), expected)
+    assert_close64(CF.split_dcf_conv2d(x, bases, w, b, stride=stride, padding=padding), expected)
+
+
+def test_two_stage_choice():
+    """The two-stage path is taken where it needs fewer multiply-adds (CoShNet-tiny's second layer, 14 x 14 input)
+    and not where the kernels are cheaper (its first layer's size, 32 x 32) or the image is large."""
+    assert split_module._two_stage_is_cheaper((14, 14), (3, 5, 5), 50, 0)
+    assert not split_module._two_stage_is_cheaper((32, 32), (3, 5, 5), 30, 0)
+    assert split_module._two_stage_is_cheaper((6, 6), (3, 5, 5), 16, 0)
+    assert not split_module._two_stage_is_cheaper((6, 6), (3, 5, 5), 16, "same")
+    assert not split_module._two_stage_is_cheaper((40, 40), (3, 9, 9), 500, 0)  # would be cheaper, matrix too large
+    m = split_module.dcf_stage1_matrix(torch.randn(3, 5, 5, dtype=torch.float64), (14, 14))
+    assert m.shape == (196, 300)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1)])
+def test_two_stage_gradcheck(stride, padding):
+    x = crandn(2, 2, 6, 5, requires_grad=True)
+    bases = torch.from_numpy(ref_fb_basis(3, 3))
+    w = torch.randn(2, 9, 2, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(2, 9, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda xx, ww, bb: split_module._split_dcf_conv2d_two_stage(xx, bases, ww, bb, stride, padding),
+                     (x, w, b))
 
 
 def test_functional_conv_arbitrary_bases():

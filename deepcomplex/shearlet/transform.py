@@ -110,7 +110,9 @@ class _SpectralFilter(torch.autograd.Function):
     """
 
     @staticmethod
-    def _chunks(n: int, filters: torch.Tensor):
+    def _chunks(n, filters: torch.Tensor):
+        if torch.compiler.is_compiling() or torch.compiler.is_exporting():
+            return [slice(None)]  # one piece when traced: a loop over the batch would fix its size in the graph
         per_image = filters.numel() * filters.element_size()
         step = max(1, (16 << 20) // per_image)
         return [slice(i, min(i + step, n)) for i in range(0, n, step)]
