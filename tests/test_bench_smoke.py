@@ -82,3 +82,26 @@ def test_bench_quick_writes_json(tmp_path, capsys):
 
     printed = capsys.readouterr().out
     assert "native/ours" in printed and "ComplexConv2d [NCHW input]" in printed and "CardioidReLU" in printed
+
+
+def test_bench_step_compares_checkouts(tmp_path):
+    """benchmarks/bench_step.py runs every (checkout, allocator) configuration in its own process and reports each."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    root = SCRIPT.parents[1]
+    if subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout")
+    out = tmp_path / "step.json"
+    proc = subprocess.run([sys.executable, str(root / "benchmarks" / "bench_step.py"), "--against", "HEAD",
+                           "--models", "coshnet_tiny", "--rounds", "1", "--steps", "1", "--batch", "2",
+                           "--threads", "1", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert set(data["median_ms"]) == {f"coshnet_tiny | {c} | {t}" for c in ("current", "HEAD")
+                                      for t in ("tuned", "glibc default")}
+    assert all(_positive_finite(v) for v in data["median_ms"].values())
+    worktrees = subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True).stdout
+    assert str(tmp_path) not in worktrees and "/other" not in worktrees  # the temporary worktree is gone
