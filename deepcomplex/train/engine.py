@@ -91,6 +91,7 @@ DCN_MUSICNET_EPOCH_STEPS = 1000
 RECIPES = {
     "paper": {"schedule": "constant", "augment": "none"},
     "regularized": {"schedule": "cosine", "augment": "flip-shift"},
+    "cosine": {"schedule": "cosine", "augment": "none"},
     "dcn-cifar": {"schedule": "dcn", "augment": "flip-shift-0.125", "optimizer": "sgd-nesterov", "lr": 0.1,
                   "weight_decay": 2e-4, "clip_grad_norm": 1.0, "batch_size": 64, "epochs": 200},
     "dcn-musicnet": {"schedule": "dcn-musicnet", "augment": "none", "optimizer": "adam", "lr": 1e-3},
