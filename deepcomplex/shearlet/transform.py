@@ -106,7 +106,8 @@ class _SpectralFilter(torch.autograd.Function):
     spectrum: (N, 1, H, W // 2 + 1), the rfft2 of the real images; filters: (C, H, W // 2 + 1), half spectra of real
     filters; bias: real (C,) or None; returns real (N, C, h, w), the top-left h x w of each circular convolution.
     Batches run in chunks whose spectra stay under 16 MiB: cache-friendlier, and below glibc's largest mmap threshold,
-    so that a tuned allocator (``deepcomplex.train.runtime.tune_malloc``) reuses their memory instead of faulting in fresh pages.
+    so that a tuned allocator (``deepcomplex.train.runtime.tune_malloc``) reuses their memory instead of faulting in
+    fresh pages.
     """
 
     @staticmethod
