@@ -26,15 +26,17 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_step.json"
 
 def _one(src: str, model: str, tune: bool, steps: int, batch: int, threads: int) -> float:
     """Runs in a child process: the median step time in ms of ``model`` imported from the checkout ``src``."""
-    sys.path.insert(0, src)
-    import ctypes
+    if tune:  # this checkout's setting, loaded by path: an old commit's package may not have it
+        import importlib.util
 
+        spec = importlib.util.spec_from_file_location("_runtime", ROOT / "deepcomplex" / "train" / "runtime.py")
+        runtime = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(runtime)
+        if not runtime.tune_malloc():
+            raise RuntimeError("tune_malloc did not apply (not glibc, or DEEPCOMPLEX_MALLOC_TUNING=0)")
+    sys.path.insert(0, src)
     import torch
 
-    if tune:  # the same two settings as deepcomplex.train.runtime.tune_malloc, which an old commit may not have
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 32 << 20)
-        libc.mallopt(-1, 2 ** 31 - 1)
     import deepcomplex
     from deepcomplex.models import create_model
 

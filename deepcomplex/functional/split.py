@@ -123,30 +123,28 @@ def _two_stage_is_cheaper(size: Sequence[int], bases_shape: Sequence[int], out_c
 def dcf_stage1_matrix(bases: torch.Tensor, size: Sequence[int], stride=1, padding=0) -> torch.Tensor:
     """The (H W, B H' W') matrix M with x.flatten() @ M = conv2d(x, bases[:, None], stride, padding).flatten() for one
     (H, W) channel x: DCF's fixed first stage as a matrix, built by convolving the H W unit images."""
+    return _unit_responses(bases, size, stride, padding).flatten(1)
+
+
+def _unit_responses(bases: torch.Tensor, size: Sequence[int], stride, padding) -> torch.Tensor:
+    """(H W, B, H', W'): the bases' convolution of each of the H W unit images."""
     h, w = size
     eye = torch.eye(h * w, dtype=bases.dtype, device=bases.device).view(h * w, 1, h, w)
-    return F.conv2d(eye, bases[:, None], stride=stride, padding=padding).reshape(h * w, -1)
+    return F.conv2d(eye, bases[:, None], stride=stride, padding=padding)
 
 
 def _split_dcf_conv2d_two_stage(input, bases, weight, bias, stride, padding) -> torch.Tensor:
     n, c, h, w = input.shape
     nb = bases.shape[0]
     out_channels = weight.shape[1]
-    m = dcf_stage1_matrix(bases.to(input.real.dtype), (h, w), stride, padding)  # (H W, B P)
-    pixels = m.shape[1] // nb
-    z = (_split_parts(input).reshape(-1, h * w) @ m).view(n, 2, c * nb, pixels)  # features in (c, b) order
-    out = torch.matmul(weight.reshape(1, 2, out_channels, c * nb), z)  # (N, 2, O, P)
+    units = _unit_responses(bases.to(input.real.dtype), (h, w), stride, padding)  # (H W, B, H', W')
+    oh, ow = units.shape[-2:]
+    z = (_split_parts(input).reshape(-1, h * w) @ units.flatten(1)).view(n, 2, c * nb, oh * ow)  # (c, b) order
+    out = torch.matmul(weight.reshape(1, 2, out_channels, c * nb), z)  # (N, 2, O, H' W')
     if bias is not None:
         out = out + bias.view(1, 2, out_channels, 1)
-    oh, ow = _conv_out_size((h, w), bases.shape[-2:], stride, padding)
     out = out.view(n, 2, out_channels, oh, ow)
     return torch.complex(out[:, 0], out[:, 1])
-
-
-def _conv_out_size(size, kernel, stride, padding) -> tuple[int, int]:
-    pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    (s0, s1), (p0, p1) = pair(stride), pair(padding)
-    return (size[0] + 2 * p0 - kernel[0]) // s0 + 1, (size[1] + 2 * p1 - kernel[1]) // s1 + 1
 
 
 def tt_svd(matrix: torch.Tensor, in_shape: Sequence[int], out_shape: Sequence[int], rank: int) -> list[torch.Tensor]:
