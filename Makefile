@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 # The CPU build of torch 2.13.0 (a plain `pip install torch` would fetch a multi-GB CUDA build).
 TORCH  ?= torch==2.13.0
 
-.PHONY: install data demo coshnet coshnet-quick audio-demo test bench coshrem-reference clean
+.PHONY: install data demo coshnet coshnet-quick audio-demo test bench bench-peers coshrem-reference clean
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,13 @@ test: install
 
 bench: install
 	$(PY) benchmarks/bench_layers.py
+
+# docs/BENCHMARKS.md: deepcomplex beside native torch and the peer libraries. The peers are benchmark-only and need
+# nothing beyond torch, numpy and scipy for their layers, so they install without their other requirements.
+PEERS ?= complexPyTorch==0.4 complextorch==2.1.1 torchcvnn==0.10.0 cplxmodule==2022.6
+bench-peers: install
+	$(PY) -m pip install --quiet --no-deps $(PEERS)
+	$(PY) benchmarks/bench_peers.py
 
 # Regenerates tests/reference/coshrem_32.npz and coshrem_measures_32.npz with pyCoShREM, in its own venv (it needs numpy<2; never a dependency).
 coshrem-reference:

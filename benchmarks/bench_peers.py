@@ -4,9 +4,15 @@ from __future__ import annotations
 # python benchmarks/bench_peers.py [--quick] [--repeats N] [--warmup N] [--threads N] [--only ROWS] [--out-dir DIR]
 #                                  [--note TEXT]
 #
-# Rows: conv1d, conv2d, conv3d, linear, batchnorm (training), layernorm, crelu, modrelu, zrelu, maxpool2d, avgpool2d.
+# Rows: conv1d, conv2d, conv3d, linear, batchnorm (training), layernorm, crelu, modrelu, zrelu, maxpool2d, avgpool2d,
+#   coshnet (one CoShNet-base training step).
 # Contenders per row: deepcomplex, native torch complex (where torch has the op), complexPyTorch, complextorch,
 # torchcvnn, cplxmodule (where the library has the layer and imports), and a real layer of the same size.
+# CoShNet: no peer ships it, so each library's column is CoShNet-base composed from that library's own conv2d, linear,
+#   CReLU and average pooling behind the same torch FFT front end ifft2(fft2(x) * kernel) (no peer has shearlets);
+#   deepcomplex runs create_model("coshnet_base") with its fused shearlet front end, native torch bench_layers'
+#   NativeCoShNetBase, and the real column a real network of the same layer sizes on |front end|. Timed: the model on
+#   a real image batch, cross-entropy against fixed labels, backward (all parameters require grad, the input does not).
 #
 # Time: one forward + one backward per timed call with the machinery of bench_layers.py (Contender, run_interleaved,
 #   summary): contenders of a row run round-robin with a rotating start after a warm-up; median and IQR.
@@ -16,8 +22,9 @@ from __future__ import annotations
 #   temporaries and the .grad tensors are). oneDNN's internal scratch space, if any, is outside torch's allocator.
 # Agreement: every library's layer gets deepcomplex's weights (mapped to its layout, see the comments in the builders)
 #   and the same input and output gradient, on small fixed shapes (the same with and without --quick); output and
-#   input gradient are compared with deepcomplex's. A disagreement is checked against a reference written in the
-#   peer's own convention, which confirms (or not) the explanation given for it.
+#   input gradient are compared with deepcomplex's (CoShNet: the logits and the first complex convolution's weight
+#   gradient). A disagreement is checked against a reference written in the peer's own convention, which confirms (or
+#   not) the explanation given for it.
 
 import argparse
 import importlib
@@ -62,10 +69,11 @@ PEERS = {  # library -> (distribution name, modules to import; the top-level pac
     "cplxmodule": ("cplxmodule", ("cplxmodule", "cplxmodule.cplx", "cplxmodule.nn")),
 }
 ROWS = ("conv1d", "conv2d", "conv3d", "linear", "batchnorm", "layernorm", "crelu", "modrelu", "zrelu", "maxpool2d",
-        "avgpool2d")
+        "avgpool2d", "coshnet")
 TITLES = {"conv1d": "conv1d", "conv2d": "conv2d", "conv3d": "conv3d", "linear": "linear",
           "batchnorm": "batch norm (training)", "layernorm": "layer norm", "crelu": "CReLU", "modrelu": "modReLU",
-          "zrelu": "zReLU", "maxpool2d": "max pool 2d", "avgpool2d": "avg pool 2d", "zabsrelu": "zAbsReLU"}
+          "zrelu": "zReLU", "maxpool2d": "max pool 2d", "avgpool2d": "avg pool 2d", "zabsrelu": "zAbsReLU",
+          "coshnet": "CoShNet-base training step"}
 EPS = 1e-4  # deepcomplex's normalization eps, given to every library's normalization layer for like-for-like output
 RTOL = 1e-4  # agreement: max |difference| <= RTOL * max(1, max |reference|), for the output and the input gradient
 
@@ -79,6 +87,7 @@ SHAPES = {
         "layernorm": {"shape": (64, 64, 256)},
         "act": {"shape": (64, 32, 32, 32)},
         "pool": {"shape": (64, 32, 32, 32), "k": 2},
+        "coshnet": {"n": 128},
     },
     "quick": {
         "conv1d": {"n": 2, "cin": 2, "cout": 4, "size": 16, "k": 3},
@@ -89,6 +98,7 @@ SHAPES = {
         "layernorm": {"shape": (2, 3, 8)},
         "act": {"shape": (2, 4, 4, 4)},
         "pool": {"shape": (2, 4, 4, 4), "k": 2},
+        "coshnet": {"n": 2},
     },
     # Agreement runs on these in every mode: small, yet with N*C > 1 planes and n = 288 samples per BN channel, so
     # indexing mistakes and a biased/unbiased covariance (a factor sqrt(n / (n - 1))) show above float32 rounding.
@@ -101,6 +111,7 @@ SHAPES = {
         "layernorm": {"shape": (4, 5, 16)},
         "act": {"shape": (4, 6, 5, 5)},
         "pool": {"shape": (3, 4, 8, 8), "k": 2},
+        "coshnet": {"n": 4},
     },
 }
 
@@ -143,8 +154,11 @@ class Impl:
     fn: Callable[[Any], Any]
     params: list = field(default_factory=list)
     kind: str = "complex"  # "complex": torch complex in and out; "cplx": cplxmodule's Cplx pair; "real": real tensors
+    # (the real layer, and whole networks: images in, logits out)
     note: str = ""         # parameter mapping, shown in the report
     defect: str = ""       # a defect of the peer met while building it, and the workaround taken
+    grad_of: Optional[Callable[[], torch.Tensor]] = None  # a whole network's: the gradient agreement compares (a
+    # weight's, as complex dW_re + i dW_im) in place of the input's, and the input then needs none (a training step)
 
 
 class SplitContender(Contender):
@@ -163,7 +177,9 @@ class SplitContender(Contender):
 
 
 def _bind(impl: Impl, x: torch.Tensor, cplx_cls: Any = None):
-    """(run, leaves, input_grad) for ``impl`` on a fresh leaf copy of ``x``."""
+    """(run, leaves, input_grad) for ``impl`` on a fresh leaf copy of ``x`` (on ``x`` itself where impl.grad_of)."""
+    if impl.grad_of is not None:
+        return (lambda: impl.fn(x)), list(impl.params), impl.grad_of
     if impl.kind == "cplx":
         xr, xi = bl.leaf(x.real.contiguous()), bl.leaf(x.imag.contiguous())
 
@@ -175,14 +191,17 @@ def _bind(impl: Impl, x: torch.Tensor, cplx_cls: Any = None):
     return (lambda: impl.fn(xl)), [xl, *impl.params], lambda: xl.grad
 
 
-def make_contender(impl: Impl, x: torch.Tensor, cplx_cls: Any = None) -> Contender:
-    """A timed contender for ``impl`` on its own copy of ``x``."""
+def make_contender(impl: Impl, x: torch.Tensor, cplx_cls: Any = None,
+                   loss: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> Contender:
+    """A timed contender for ``impl`` on its own copy of ``x``; with ``loss``, backward from loss(output) (a scalar)."""
     run, leaves, _ = _bind(impl, x, cplx_cls)
+    if loss is not None:
+        return Contender(lambda: loss(run()), leaves, grad=torch.ones(()))
     return SplitContender(run, leaves) if impl.kind == "cplx" else Contender(run, leaves)
 
 
 def forward_backward(impl: Impl, x: torch.Tensor, g: torch.Tensor, cplx_cls: Any = None):
-    """Output (complex, detached) and input gradient of ``impl`` on ``x`` with output gradient ``g``."""
+    """Output (detached) and input gradient (or impl.grad_of's) of ``impl`` on ``x`` with output gradient ``g``."""
     for p in impl.params:
         p.grad = None
     run, _, xgrad = _bind(impl, x, cplx_cls)
@@ -235,6 +254,8 @@ class RowSpec:
     conventions: dict[str, tuple[str, Callable[[dict], Impl]]] = field(default_factory=dict)
     extra: dict[str, Factory] = field(default_factory=dict)  # agreement-only variants, e.g. an unmapped sign
     reference: str = "deepcomplex"
+    loss: Optional[Callable[[torch.Tensor], torch.Tensor]] = None  # timed as loss(output) with gradient 1
+    grad_name: str = "input"  # whose gradient agreement compares (Impl.grad_of's where not the input's)
 
 
 def _m(mods: dict, name: str) -> Any:
@@ -251,6 +272,24 @@ def _split_bias(b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def _copy(dst: torch.Tensor, src: torch.Tensor) -> None:
     with torch.no_grad():
         dst.copy_(src)
+
+
+def _set_torch(layer: nn.Module, w: torch.Tensor, b: torch.Tensor) -> None:
+    """A torch layer with a complex dtype (complextorch's .conv / .linear, torchcvnn's choice): weight/bias = W/b."""
+    _copy(layer.weight, w), _copy(layer.bias, b)
+
+
+def _set_split(layer_r: nn.Module, layer_i: nn.Module, w: torch.Tensor, b: torch.Tensor) -> None:
+    """complexPyTorch's pair of real layers (conv_r/conv_i, fc_r/fc_i): weights Re W and Im W, biases by _split_bias."""
+    br, bi = _split_bias(b)
+    _copy(layer_r.weight, w.real), _copy(layer_i.weight, w.imag)
+    _copy(layer_r.bias, br), _copy(layer_i.bias, bi)
+
+
+def _set_cplx(layer: nn.Module, w: torch.Tensor, b: torch.Tensor) -> None:
+    """cplxmodule's CplxParameter pairs: weight.real/imag = Re/Im W, bias.real/imag = Re/Im b."""
+    _copy(layer.weight.real, w.real), _copy(layer.weight.imag, w.imag)
+    _copy(layer.bias.real, b.real), _copy(layer.bias.imag, b.imag)
 
 
 def _no_native(op: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[dict], Impl]:
@@ -280,23 +319,20 @@ def conv_row(nd: int, sh: dict) -> RowSpec:
         # ComplexConv2d holds two real Conv2d, conv_r and conv_i: conv_r.weight = Re W, conv_i.weight = Im W, and the
         # biases split by _split_bias (each real conv adds its bias to both output parts).
         layer = _m(m, "complexPyTorch.complexLayers").ComplexConv2d(cin, cout, k, padding=k // 2)
-        br, bi = _split_bias(b)
-        _copy(layer.conv_r.weight, w.real), _copy(layer.conv_i.weight, w.imag)
-        _copy(layer.conv_r.bias, br), _copy(layer.conv_i.bias, bi)
+        _set_split(layer.conv_r, layer.conv_i, w, b)
         return Impl("complexPyTorch.ComplexConv2d", layer, list(layer.parameters()),
                     note="conv_r/conv_i weight = Re/Im W; biases b_r = (Re b + Im b)/2, b_i = (Im b - Re b)/2")
 
     def complextorch(m: dict) -> Impl:
         # complextorch ConvNd wraps torch.nn.ConvNd(dtype=cfloat) as .conv: the same complex weight and bias.
         layer = getattr(_m(m, "complextorch.nn"), f"Conv{nd}d")(cin, cout, k, padding=k // 2)
-        _copy(layer.conv.weight, w), _copy(layer.conv.bias, b)
+        _set_torch(layer.conv, w, b)
         return Impl(f"complextorch.nn.Conv{nd}d", layer, list(layer.parameters()), note="conv.weight/bias = W/b")
 
     def cplxmodule(m: dict) -> Impl:
         # CplxConvNd holds weight and bias as CplxParameter pairs (.real, .imag) of real tensors.
         layer = getattr(_m(m, "cplxmodule.nn"), f"CplxConv{nd}d")(cin, cout, k, padding=k // 2)
-        _copy(layer.weight.real, w.real), _copy(layer.weight.imag, w.imag)
-        _copy(layer.bias.real, b.real), _copy(layer.bias.imag, b.imag)
+        _set_cplx(layer, w, b)
         return Impl(f"cplxmodule.nn.CplxConv{nd}d", layer, list(layer.parameters()), kind="cplx",
                     note="weight.real/imag = Re/Im W, bias.real/imag = Re/Im b; input as a Cplx(Re x, Im x) pair")
 
@@ -331,22 +367,19 @@ def linear_row(sh: dict) -> RowSpec:
     def complexpytorch(m: dict) -> Impl:
         # ComplexLinear holds two real Linear, fc_r and fc_i: weights Re W and Im W, biases as in conv_row.
         layer = _m(m, "complexPyTorch.complexLayers").ComplexLinear(fin, fout)
-        br, bi = _split_bias(b)
-        _copy(layer.fc_r.weight, w.real), _copy(layer.fc_i.weight, w.imag)
-        _copy(layer.fc_r.bias, br), _copy(layer.fc_i.bias, bi)
+        _set_split(layer.fc_r, layer.fc_i, w, b)
         return Impl("complexPyTorch.ComplexLinear", layer, list(layer.parameters()),
                     note="fc_r/fc_i weight = Re/Im W; biases b_r = (Re b + Im b)/2, b_i = (Im b - Re b)/2")
 
     def complextorch(m: dict) -> Impl:
         # complextorch Linear wraps torch.nn.Linear(dtype=cfloat) as .linear.
         layer = _m(m, "complextorch.nn").Linear(fin, fout)
-        _copy(layer.linear.weight, w), _copy(layer.linear.bias, b)
+        _set_torch(layer.linear, w, b)
         return Impl("complextorch.nn.Linear", layer, list(layer.parameters()), note="linear.weight/bias = W/b")
 
     def cplxmodule(m: dict) -> Impl:
         layer = _m(m, "cplxmodule.nn").CplxLinear(fin, fout)
-        _copy(layer.weight.real, w.real), _copy(layer.weight.imag, w.imag)
-        _copy(layer.bias.real, b.real), _copy(layer.bias.imag, b.imag)
+        _set_cplx(layer, w, b)
         return Impl("cplxmodule.nn.CplxLinear", layer, list(layer.parameters()), kind="cplx",
                     note="weight.real/imag = Re/Im W, bias.real/imag = Re/Im b")
 
@@ -633,7 +666,6 @@ def pool_row(row: str, sh: dict) -> RowSpec:
     shape, k = sh["shape"], sh["k"]
     n, c, h, w_ = shape
     x = crandn(*shape, seed=1)
-    probe = crandn(2, 2, 2 * k, 2 * k, seed=5)  # to detect a peer layer that fails, before picking a workaround
     conventions: dict[str, tuple[str, Callable[[dict], Impl]]] = {}
     if row == "maxpool2d":
         ours = cnn.ComplexMaxPool2d(k)
@@ -662,35 +694,12 @@ def pool_row(row: str, sh: dict) -> RowSpec:
         real = Impl(f"F.max_pool2d on {2 * c} channels", lambda t: F.max_pool2d(t, k), kind="real")
     elif row == "avgpool2d":
         ours = cnn.ComplexAvgPool2d(k)
-
-        def complexpytorch(m: dict) -> Impl:
-            layer = _m(m, "complexPyTorch.complexLayers").ComplexAvgPool2d(k)
-            try:
-                layer(probe)
-                return Impl(f"complexPyTorch.ComplexAvgPool2d({k})", layer)
-            except Exception as e:
-                fn = _m(m, "complexPyTorch.complexFunctions").complex_avg_pool2d
-                return Impl(f"complexPyTorch.complexFunctions.complex_avg_pool2d(x, {k})", lambda z: fn(z, k),
-                            defect=f"its ComplexAvgPool2d module raises {type(e).__name__}: {e} (it passes dilation "
-                                 "and return_indices to F.avg_pool2d), so its functional form is timed")
-
-        def torchcvnn(m: dict) -> Impl:
-            mod = _m(m, "torchcvnn.nn")
-            try:
-                layer = mod.AvgPool2d(k)
-                layer(probe)
-                return Impl(f"torchcvnn.nn.AvgPool2d({k})", layer)
-            except Exception as e:
-                return Impl(f"torchcvnn.nn.AvgPool2d({k}, stride={k})", mod.AvgPool2d(k, stride=k),
-                            defect=f"AvgPool2d({k}) with the default stride=None raises {type(e).__name__}: {e} (its "
-                                 "constructor sets self.stride only for an int or tuple), so stride is given")
-
         impls = {
             "deepcomplex": lambda _: Impl(f"ComplexAvgPool2d({k})", ours),
             "native": _no_native(lambda z: F.avg_pool2d(z, k)),
-            "complexPyTorch": complexpytorch,
+            "complexPyTorch": lambda m: _complexpytorch_avgpool(m, k),
             "complextorch": lambda m: Impl(f"complextorch.nn.AvgPool2d({k})", _m(m, "complextorch.nn").AvgPool2d(k)),
-            "torchcvnn": torchcvnn,
+            "torchcvnn": lambda m: _torchcvnn_avgpool(m, k),
             "cplxmodule": "no average pooling",
         }
         real = Impl(f"F.avg_pool2d on {2 * c} channels", lambda t: F.avg_pool2d(t, k), kind="real")
@@ -698,6 +707,193 @@ def pool_row(row: str, sh: dict) -> RowSpec:
         raise ValueError(row)
     return RowSpec(row, "x".join(map(str, shape)) + f" k{k}", x, impls, real, rrandn(n, 2 * c, h, w_, seed=2),
                    conventions)
+
+
+def _complexpytorch_avgpool(m: dict, k: int) -> Impl:
+    """complexPyTorch's ComplexAvgPool2d(k), or its functional form where the module fails on a probe."""
+    layer = _m(m, "complexPyTorch.complexLayers").ComplexAvgPool2d(k)
+    try:
+        layer(crandn(2, 2, 2 * k, 2 * k, seed=5))
+        return Impl(f"complexPyTorch.ComplexAvgPool2d({k})", layer)
+    except Exception as e:
+        fn = _m(m, "complexPyTorch.complexFunctions").complex_avg_pool2d
+        return Impl(f"complexPyTorch.complexFunctions.complex_avg_pool2d(x, {k})", lambda z: fn(z, k),
+                    defect=f"its ComplexAvgPool2d module raises {type(e).__name__}: {e} (it passes dilation "
+                         "and return_indices to F.avg_pool2d), so its functional form is timed")
+
+
+def _torchcvnn_avgpool(m: dict, k: int) -> Impl:
+    """torchcvnn's AvgPool2d(k), or AvgPool2d(k, stride=k) where the default stride fails on a probe."""
+    mod = _m(m, "torchcvnn.nn")
+    try:
+        layer = mod.AvgPool2d(k)
+        layer(crandn(2, 2, 2 * k, 2 * k, seed=5))
+        return Impl(f"torchcvnn.nn.AvgPool2d({k})", layer)
+    except Exception as e:
+        return Impl(f"torchcvnn.nn.AvgPool2d({k}, stride={k})", mod.AvgPool2d(k, stride=k),
+                    defect=f"AvgPool2d({k}) with the default stride=None raises {type(e).__name__}: {e} (its "
+                         "constructor sets self.stride only for an int or tuple), so stride is given")
+
+
+def fft_frontend(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+    """CoShNet's fixed front end as NativeCoShNetBase runs it, ifft2(fft2(preprocessed x) * kernel), for the peers."""
+    kernel = model.frontend.kernel
+    return lambda x: torch.fft.ifft2(torch.fft.fft2(model.preprocess(x)) * kernel)
+
+
+class ComposedCoShNet(nn.Module):
+    """CoShNet base from one library's layers, with the weights of deepcomplex's model ``ours``, on the FFT front end.
+
+    ``conv(W, b)`` / ``linear(W, b)`` build the library's layer holding deepcomplex's complex W and b; ``wrap`` turns
+    the front end's complex output into the library's type; the last CReLU's [Re | Im] goes to ours' real head.
+    """
+
+    def __init__(self, ours: nn.Module, conv: Callable, linear: Callable, crelu: Callable, pool: Callable,
+                 wrap: Callable = lambda z: z) -> None:
+        super().__init__()
+        self.frontend, self.wrap, self.crelu, self.pool = fft_frontend(ours), wrap, crelu, pool
+        c1, c2, f1, f2, head = (ours.features[0], ours.features[3], ours.classifier[1], ours.classifier[3],
+                                ours.classifier[6])
+        self.conv1, self.conv2 = (conv(m.weight.detach(), m.bias.detach()) for m in (c1, c2))
+        self.fc1, self.fc2 = (linear(m.weight.detach(), m.bias.detach()) for m in (f1, f2))
+        self.head = nn.Linear(head.in_features, head.out_features)
+        _copy(self.head.weight, head.weight), _copy(self.head.bias, head.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.wrap(self.frontend(x))
+        h = self.pool(self.crelu(self.conv1(h)))
+        h = self.pool(self.crelu(self.conv2(h)))
+        h = self.crelu(self.fc2(self.crelu(self.fc1(h.flatten(1)))))
+        return self.head(torch.cat((h.real, h.imag), 1))
+
+
+def coshnet_row(sh: dict) -> RowSpec:
+    """One CoShNet-base training step: deepcomplex's model, NativeCoShNetBase, CoShNet-base composed from each peer's
+    own layers with deepcomplex's weights, and a real network of the same layer sizes."""
+    from deepcomplex.models import create_model
+
+    n = sh["n"]
+    torch.manual_seed(0)
+    ours = create_model("coshnet_base")
+    x = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    labels = torch.randint(0, 10, (n,), generator=torch.Generator().manual_seed(2))
+    front = "FFT front end ifft2(fft2(x) * kernel) + "
+    head = "; head: deepcomplex's real Linear on [Re | Im]"
+
+    def net_impl(net: nn.Module, layers: str, note: str, grad_of: Callable, defect: str = "") -> Impl:
+        return Impl(front + layers, net, list(net.parameters()), kind="real", note=note + head, defect=defect,
+                    grad_of=grad_of)
+
+    def native(_: dict) -> Impl:
+        net = bl.NativeCoShNetBase(ours)
+        return Impl("bench_layers.NativeCoShNetBase: " + front + "complex F.conv2d / F.linear, CReLU and F.avg_pool2d "
+                    "on Re and Im", net, list(net.params), kind="real", note="deepcomplex's parameters copied",
+                    grad_of=lambda: net.params[0].grad)
+
+    def complexpytorch(m: dict) -> Impl:
+        mod = _m(m, "complexPyTorch.complexLayers")
+
+        def conv(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = mod.ComplexConv2d(w.shape[1], w.shape[0], w.shape[-1])
+            _set_split(layer.conv_r, layer.conv_i, w, b)
+            return layer
+
+        def linear(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = mod.ComplexLinear(w.shape[1], w.shape[0])
+            _set_split(layer.fc_r, layer.fc_i, w, b)
+            return layer
+
+        pool = _complexpytorch_avgpool(m, 2)
+        net = ComposedCoShNet(ours, conv, linear, mod.ComplexReLU(), pool.fn)
+        return net_impl(net, f"complexPyTorch ComplexConv2d, ComplexReLU, {pool.layer}, ComplexLinear",
+                        "conv_r/conv_i and fc_r/fc_i weight = Re/Im W, biases split as in conv2d",
+                        lambda: torch.complex(net.conv1.conv_r.weight.grad, net.conv1.conv_i.weight.grad),
+                        pool.defect)
+
+    def complextorch(m: dict) -> Impl:
+        mod = _m(m, "complextorch.nn")
+
+        def conv(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = mod.Conv2d(w.shape[1], w.shape[0], w.shape[-1])
+            _set_torch(layer.conv, w, b)
+            return layer
+
+        def linear(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = mod.Linear(w.shape[1], w.shape[0])
+            _set_torch(layer.linear, w, b)
+            return layer
+
+        net, crelu, defect = ComposedCoShNet(ours, conv, linear, mod.CReLU(), mod.AvgPool2d(2)), "CReLU()", ""
+        try:  # one image through the network with the default CReLU, which works in place
+            F.cross_entropy(net(x[:1]), labels[:1]).backward()
+        except Exception as e:
+            net.crelu, crelu = mod.CReLU(inplace=False), "CReLU(inplace=False)"
+            defect = (f"its default CReLU() (nn.ReLU(inplace=True) on input.real, then on input.imag) breaks backward "
+                      f"in this network ({type(e).__name__}: {str(e).split(' Hint:')[0]}); CReLU(inplace=False) is "
+                      "timed")
+        net.zero_grad(set_to_none=True)
+        return net_impl(net, f"complextorch.nn Conv2d, {crelu}, AvgPool2d(2), Linear",
+                        "conv.weight/bias and linear.weight/bias = W/b", lambda: net.conv1.conv.weight.grad, defect)
+
+    def torchcvnn(m: dict) -> Impl:
+        # torchcvnn has no complex convolution or linear layer: its own modules (transformer, ViT) use torch.nn's with a
+        # complex dtype, so a torchcvnn CoShNet is those plus its CReLU and AvgPool2d (native plus its activation/pool).
+        def conv(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = nn.Conv2d(w.shape[1], w.shape[0], w.shape[-1], dtype=torch.complex64)
+            _set_torch(layer, w, b)
+            return layer
+
+        def linear(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = nn.Linear(w.shape[1], w.shape[0], dtype=torch.complex64)
+            _set_torch(layer, w, b)
+            return layer
+
+        pool = _torchcvnn_avgpool(m, 2)
+        net = ComposedCoShNet(ours, conv, linear, _m(m, "torchcvnn.nn").CReLU(), pool.fn)
+        return net_impl(net, "torch.nn.Conv2d / Linear (complex64; torchcvnn has none of its own), "
+                        f"torchcvnn.nn.CReLU, {pool.layer}", "weight/bias = W/b", lambda: net.conv1.weight.grad,
+                        pool.defect)
+
+    def cplxmodule(m: dict) -> Impl:
+        mod, cplx = _m(m, "cplxmodule.nn"), _m(m, "cplxmodule.cplx").Cplx
+
+        def conv(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = mod.CplxConv2d(w.shape[1], w.shape[0], w.shape[-1])
+            _set_cplx(layer, w, b)
+            return layer
+
+        def linear(w: torch.Tensor, b: torch.Tensor) -> nn.Module:
+            layer = mod.CplxLinear(w.shape[1], w.shape[0])
+            _set_cplx(layer, w, b)
+            return layer
+
+        net = ComposedCoShNet(ours, conv, linear, mod.CplxToCplx[nn.ReLU](), mod.CplxToCplx[nn.AvgPool2d](2),
+                              wrap=lambda z: cplx(z.real, z.imag))
+        return net_impl(net, "cplxmodule.nn CplxConv2d, CplxToCplx[ReLU], CplxToCplx[AvgPool2d](2), CplxLinear",
+                        "weight.real/imag = Re/Im W, bias.real/imag = Re/Im b; cplxmodule has no average pooling, so "
+                        "CplxToCplx[torch.nn.AvgPool2d] applies torch's to Re and Im; the front end's output enters as "
+                        "Cplx(Re, Im)", lambda: torch.complex(net.conv1.weight.real.grad, net.conv1.weight.imag.grad))
+
+    w1, w2, f1, f2 = (m.weight for m in (ours.features[0], ours.features[3], ours.classifier[1], ours.classifier[3]))
+    sizes = [(w1.shape[1], w1.shape[0], w1.shape[-1]), (w2.shape[1], w2.shape[0], w2.shape[-1]),
+             (f1.shape[1], f1.shape[0]), (f2.shape[1], f2.shape[0]), (f2.shape[0], f2.shape[0])]
+    real = nn.Sequential(nn.Conv2d(*sizes[0]), nn.ReLU(), nn.AvgPool2d(2), nn.Conv2d(*sizes[1]), nn.ReLU(),
+                         nn.AvgPool2d(2), nn.Flatten(), nn.Linear(*sizes[2]), nn.ReLU(), nn.Linear(*sizes[3]),
+                         nn.ReLU(), nn.Linear(*sizes[4]))
+    frontend = fft_frontend(ours)
+    real_impl = Impl("real network of the same layer sizes on |front end|: "
+                     f"Conv2d{sizes[0]}, ReLU, AvgPool2d(2), Conv2d{sizes[1]}, ReLU, AvgPool2d(2), Linear{sizes[2]}, "
+                     f"ReLU, Linear{sizes[3]}, ReLU, Linear{sizes[4]}", lambda t: real(frontend(t).abs()),
+                     list(real.parameters()), kind="real", grad_of=lambda: real[0].weight.grad)
+    impls: dict[str, Factory] = {
+        "deepcomplex": lambda _: Impl('create_model("coshnet_base") (fused shearlet front end and first conv)', ours,
+                                      list(ours.parameters()), kind="real",
+                                      grad_of=lambda: ours.features[0].weight.grad),
+        "native": native, "complexPyTorch": complexpytorch, "complextorch": complextorch, "torchcvnn": torchcvnn,
+        "cplxmodule": cplxmodule,
+    }
+    return RowSpec("coshnet", f"N={n} 1x28x28, cross-entropy", x, impls, real_impl, x,
+                   loss=lambda logits: F.cross_entropy(logits, labels), grad_name="first conv weight")
 
 
 def build_row(row: str, mode: str) -> RowSpec:
@@ -715,6 +911,8 @@ def build_row(row: str, mode: str) -> RowSpec:
         return activation_row(row, sh["act"], boundary=(mode == "agree" and row == "zrelu"))
     if row == "zabsrelu":
         return zabsrelu_row(sh["act"])
+    if row == "coshnet":
+        return coshnet_row(sh["coshnet"])
     return pool_row(row, sh["pool"])
 
 
@@ -761,13 +959,13 @@ def time_row(spec: RowSpec, peers: dict, repeats: int, warmup: int) -> tuple[dic
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                contenders[lib] = make_contender(impl, spec.x, cplx)
+                contenders[lib] = make_contender(impl, spec.x, cplx, spec.loss)
         except Exception as e:
             status = "n/a" if lib == "native" else "error"
             results[lib] = {"status": status, "layer": impl.layer, "reason": f"{type(e).__name__}: {e}"}
             continue
         results[lib] = {"status": "ok", "layer": impl.layer, "note": impl.note, "defect": impl.defect}
-    contenders["real"] = make_contender(spec.real, spec.x_real)
+    contenders["real"] = make_contender(spec.real, spec.x_real, loss=spec.loss)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_interleaved(contenders, repeats, warmup)
@@ -816,7 +1014,7 @@ def agreement_row(row: str, peers: dict) -> list[dict]:
     assert isinstance(ref, Impl)
     with torch.no_grad():
         y_probe = ref.fn(spec.x)
-    g = crandn(*y_probe.shape, seed=7)
+    g = (crandn if y_probe.is_complex() else rrandn)(*y_probe.shape, seed=7)
     y_ref, g_ref = forward_backward(ref, spec.x, g)
     variants = [(lib, "", impl) for lib, impl in impls.items() if lib != "deepcomplex"]
     variants += [(lib, impl.note if isinstance(impl, Impl) else "", impl)
@@ -824,7 +1022,7 @@ def agreement_row(row: str, peers: dict) -> list[dict]:
     out = []
     for lib, variant, impl in variants:
         entry = {"row": row, "title": TITLES[row], "library": lib, "variant": variant, "reference": spec.reference,
-                 "reference_layer": ref.layer, "shape": spec.shape}
+                 "reference_layer": ref.layer, "shape": spec.shape, "grad_of": spec.grad_name}
         if isinstance(impl, dict):
             if impl["status"] == "n/a":
                 continue  # the library (or torch) has no such layer: nothing to compare
@@ -1001,8 +1199,8 @@ def format_markdown(res: dict, png_rel: Optional[str]) -> str:
         "## Libraries", "",
         "| library | version | status |", "|---|---|---|",
         f"| deepcomplex | {res['deepcomplex_version'] or '-'} | this project |",
-        f"| native | torch {m['torch']} | torch's own complex ops (conv, linear); elsewhere torch refuses complex "
-        "input |",
+        f"| native | torch {m['torch']} | torch's own complex ops (conv, linear; CoShNet: bench_layers' "
+        "NativeCoShNetBase); elsewhere torch refuses complex input |",
     ]
     for lib in PEERS:
         p = peers[lib]
@@ -1010,28 +1208,35 @@ def format_markdown(res: dict, png_rel: Optional[str]) -> str:
         head.append(f"| {lib} | {p.get('version') or '-'} | {status} |")
     head += [
         "",
-        "The peers are benchmark-only extras (`pip install -e .[bench]`); they were installed with "
-        "`pip install --no-deps complexPyTorch complextorch torchcvnn cplxmodule` next to torch 2.13.0 and numpy "
-        "2.4.6, since their layers need nothing beyond torch, numpy and scipy (torchcvnn's h5py, requests and "
-        "huggingface-hub serve only its datasets). A peer that does not import is reported here as unavailable "
-        "and skipped.", "",
+        "The peers are benchmark-only extras (`pip install -e .[bench]`); `make bench-peers` installs them with "
+        f"`pip install --no-deps complexPyTorch complextorch torchcvnn cplxmodule` next to torch {torch.__version__} "
+        f"and numpy {_version('numpy') or '-'}, since their layers need nothing beyond torch, numpy and scipy "
+        "(torchcvnn's h5py, requests and huggingface-hub serve only its datasets), and runs this script. A peer "
+        "that does not import is reported here as unavailable and skipped.", "",
         "## Method", "",
         "- **Time**: one forward and one backward (`y = layer(x); y.backward(g)`, input and parameters requiring "
         "grad, the same fixed output gradient for everyone), contenders of a row round-robin with a rotating start "
         "after a warm-up (the machinery of `benchmarks/bench_layers.py`); median ± IQR in ms. Every library gets an "
         "NCHW-contiguous complex input, except cplxmodule, which gets its own `Cplx(Re x, Im x)` pair of real leaf "
-        "tensors (no conversion is timed).",
+        "tensors (no conversion is timed). The CoShNet row times one training step instead: `loss = "
+        "cross_entropy(model(x), labels); loss.backward()` on a real image batch, all parameters requiring grad and "
+        "the input not; each peer's CoShNet-base is composed from its own conv2d, linear, CReLU and average pooling "
+        "with deepcomplex's weights, behind the torch FFT front end `ifft2(fft2(x) * kernel)` (no peer has "
+        "shearlets; deepcomplex runs its own model, fused front end included).",
         "- **Peak memory**: `torch.profiler.profile(profile_memory=True)` around one forward + backward; the "
         "allocation/free events of torch's CPU allocator are summed in time order and the maximum is reported (MiB "
         "above what existed before the call: outputs, saved activations, temporaries and .grad tensors count; the "
         "input, weights and output gradient do not).",
         "- **Real layer**: a real layer of the same size: ConvNd / Linear with the same channel counts on a real input "
         "of the same shape, BatchNorm2d(2C) and LayerNorm(2D) on the real view's scalars, ReLU and the pools on a real "
-        "tensor of 2x the complex element count.",
+        "tensor of 2x the complex element count; for CoShNet, a real network with the same channel counts and "
+        "feature sizes (real Conv2d / Linear, ReLU, average pooling) on the modulus of the same front end's "
+        "coefficients.",
         "- **Agreement**: every layer gets deepcomplex's parameters (mapped to its layout, listed below) on small "
-        f"fixed shapes; max |difference| of the output and of the input gradient; agreement means both <= {RTOL:g} x "
-        "max(1, max |reference|). Each disagreement is checked against a reference written in the peer's own "
-        "convention ('confirmed' when the peer matches it to the same tolerance).", "",
+        "fixed shapes; max |difference| of the output and of the input gradient (CoShNet: of the logits and of the "
+        f"first complex convolution's weight gradient); agreement means both <= {RTOL:g} x max(1, max |reference|). "
+        "Each disagreement is checked against a reference written in the peer's own convention ('confirmed' when the "
+        "peer matches it to the same tolerance).", "",
     ]
     rows = res["rows"]
     # Time table
@@ -1085,7 +1290,8 @@ def format_markdown(res: dict, png_rel: Optional[str]) -> str:
             + f" | {_mib(r['real'].get('peak_mib'))} |")
     # Agreement
     ag = ["", "## Output agreement (same weights, same input and output gradient)", "",
-          "| row | library | layer | vs | max abs diff output | max abs diff input grad | verdict |",
+          "| row | library | layer | vs | max abs diff output | max abs diff gradient (input's unless named) | "
+          "verdict |",
           "|---|---|---|---|---|---|---|"]
     for a in res["agreement"]:
         if a["status"] != "ok":
@@ -1095,8 +1301,9 @@ def format_markdown(res: dict, png_rel: Optional[str]) -> str:
         verdict = "agree" if a["agree"] else ("DISAGREE (explained, confirmed)" if a.get("confirmed")
                                               else "DISAGREE")
         lib = a["library"] + (f" ({a['variant']})" if a["variant"] else "")
+        of = f" ({a['grad_of']})" if a.get("grad_of", "input") != "input" else ""
         ag.append(f"| {a['title']} | {lib} | `{a['layer']}` | {a['reference']} | {a['out_max_abs']:.2e} | "
-                  f"{a['grad_max_abs']:.2e} | {verdict} |")
+                  f"{a['grad_max_abs']:.2e}{of} | {verdict} |")
     dis = [a for a in res["agreement"] if a["status"] == "ok" and not a["agree"]]
     ag += ["", f"Agreement shapes: {', '.join(sorted({a['title'] + ' ' + a['shape'] for a in res['agreement']}))}.",
            "", "### Disagreements", ""]
@@ -1373,10 +1580,11 @@ def main(argv: Optional[list[str]] = None) -> dict:
 
 def _summary_table(res: dict) -> str:
     libs = list(LIBS)
-    head = f"{'row':<22}" + "".join(f"{lib:>16}" for lib in libs) + f"{'real':>14}"
+    w = max([22] + [len(TITLES[r["row"]]) + 2 for r in res["rows"]])
+    head = f"{'row':<{w}}" + "".join(f"{lib:>16}" for lib in libs) + f"{'real':>14}"
     lines = [head, "-" * len(head)]
     for r in res["rows"]:
-        lines.append(f"{TITLES[r['row']]:<22}" + "".join(f"{_cell(r['results'][lib]):>16}" for lib in libs)
+        lines.append(f"{TITLES[r['row']]:<{w}}" + "".join(f"{_cell(r['results'][lib]):>16}" for lib in libs)
                      + f"{_cell(r['real']):>14}")
     bad = [a for a in res["agreement"] if a["status"] == "ok" and not a["agree"]]
     lines.append(f"agreement: {sum(1 for a in res['agreement'] if a.get('agree'))} agree, {len(bad)} disagree"

@@ -1,6 +1,7 @@
 """Smoke test of benchmarks/bench_peers.py: --quick writes JSON, Markdown and PNG reports; a missing peer is named."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import math
@@ -85,14 +86,14 @@ def test_quick_run_writes_reports(bench, tmp_path, monkeypatch, capsys):
         assert len(data["raw_ms"][r["row"]]["deepcomplex"]) == 2
     # native torch: timed where torch has a complex op, refused (with torch's reason) elsewhere
     native = {r["row"]: r["results"]["native"] for r in data["rows"]}
-    for row in ("conv1d", "conv2d", "conv3d", "linear"):
+    for row in ("conv1d", "conv2d", "conv3d", "linear", "coshnet"):
         assert native[row]["status"] == "ok" and _positive_finite(native[row]["median_ms"]), row
     assert native["batchnorm"]["status"] == "n/a" and "ComplexFloat" in native["batchnorm"]["reason"]
 
     # Agreement: native torch matches deepcomplex; the blocked peer is absent or unavailable, never compared.
     agreement = data["agreement"]
     nat = [a for a in agreement if a["library"] == "native"]
-    assert {a["row"] for a in nat} == {"conv1d", "conv2d", "conv3d", "linear"}
+    assert {a["row"] for a in nat} == {"conv1d", "conv2d", "conv3d", "linear", "coshnet"}
     assert all(a["status"] == "ok" and a["agree"] for a in nat)
     assert all(a["status"] == "unavailable" for a in agreement if a["library"] == "torchcvnn")
     for a in agreement:
@@ -100,6 +101,15 @@ def test_quick_run_writes_reports(bench, tmp_path, monkeypatch, capsys):
             assert a["out_max_abs"] >= 0 and a["grad_max_abs"] >= 0 and isinstance(a["agree"], bool)
             if not a["agree"]:
                 assert a["explanation"]
+
+    # CoShNet: whole training steps, timed and profiled; native's network agrees on logits and the first conv's grad.
+    (cosh,) = [r for r in data["rows"] if r["row"] == "coshnet"]
+    for name, x in (("deepcomplex", cosh["results"]["deepcomplex"]), ("native", cosh["results"]["native"]),
+                    ("real", cosh["real"])):
+        assert x["status"] == "ok" and _positive_finite(x["median_ms"]) and _positive_finite(x["peak_mib"]), name
+    assert "coshnet_base" in cosh["results"]["deepcomplex"]["layer"] and "Conv2d" in cosh["real"]["layer"]
+    (a,) = [a for a in agreement if a["row"] == "coshnet" and a["library"] == "native"]
+    assert a["grad_of"] == "first conv weight" and a["out_max_abs"] <= a["tol"] and a["grad_max_abs"] <= a["tol"]
 
     md = (out / "BENCHMARKS.md").read_text()
     assert md.startswith("# Benchmarks")
@@ -111,6 +121,9 @@ def test_quick_run_writes_reports(bench, tmp_path, monkeypatch, capsys):
     timing = md.split("## Forward + backward time")[1].split("## Ratio view")[0]
     table = [line for line in timing.splitlines() if line.startswith("| conv2d")]
     assert len(table) == 1 and table[0].count("|") == len(bench.LIBS) + 4
+    for section in ("## Forward + backward time", "## Ratio view", "## Peak memory"):
+        assert f"| {bench.TITLES['coshnet']} |" in md.split(section)[1].split("\n## ")[0], section
+    assert "| CoShNet-base training step | native |" in md and "(first conv weight) | agree |" in md
 
     png = (out / "benchmarks.png").read_bytes()
     assert png[:8] == PNG_MAGIC and len(png) > 1000
@@ -122,9 +135,10 @@ def test_quick_run_writes_reports(bench, tmp_path, monkeypatch, capsys):
     assert "deepcomplex" in printed and "agreement:" in printed
 
 
-def test_peer_that_fails_to_build_is_an_error_not_a_crash(bench):
+@pytest.mark.parametrize("row", ["conv2d", "coshnet"])
+def test_peer_that_fails_to_build_is_an_error_not_a_crash(bench, row):
     """A peer whose layer raises while being built is reported as status "error" with the exception."""
-    spec = bench.build_row("conv2d", "agree")
+    spec = bench.build_row(row, "agree")
 
     def broken(_: dict):
         raise RuntimeError("boom")
@@ -134,3 +148,34 @@ def test_peer_that_fails_to_build_is_an_error_not_a_crash(bench):
     out = bench.instantiate(spec, peers)
     assert out["complextorch"] == {"status": "error", "reason": "building it raised RuntimeError: boom"}
     assert isinstance(out["deepcomplex"], bench.Impl)
+
+
+@pytest.mark.parametrize("mistake", ["bias", "gradient"])
+def test_coshnet_agreement_catches_a_wrong_network(bench, monkeypatch, mistake):
+    """The CoShNet comparison sees one wrong weight (in the logits) or a conjugated weight gradient (its gradient)."""
+    build = bench.coshnet_row
+
+    def with_broken_native(sh: dict):
+        spec = build(sh)
+        make = spec.impls["native"]
+
+        def broken(m: dict):
+            impl = make(m)
+            if mistake == "bias":  # conj(b) for the first convolution: a sign slip in Im b
+                with torch.no_grad():
+                    impl.params[1].copy_(impl.params[1].conj())
+                return impl
+            grad = impl.grad_of  # dW_re - i dW_im instead of dW_re + i dW_im
+            return dataclasses.replace(impl, grad_of=lambda: grad().conj())
+        spec.impls["native"] = broken
+        return spec
+
+    monkeypatch.setattr(bench, "coshnet_row", with_broken_native)
+    peers = {lib: {"status": "unavailable", "reason": "not needed here"} for lib in bench.PEERS}
+    (a,) = [a for a in bench.agreement_row("coshnet", peers) if a["library"] == "native"]
+    assert a["status"] == "ok" and a["agree"] is False
+    if mistake == "bias":
+        assert a["out_max_abs"] > a["tol"]
+    else:
+        assert a["out_max_abs"] <= a["tol"] < a["grad_max_abs"]
+    assert a["explanation"].startswith("unexplained")

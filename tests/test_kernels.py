@@ -205,8 +205,11 @@ def test_missing_build_falls_back(monkeypatch, tmp_path):
 @pytest.mark.parametrize("shape,layout,shared", [((3, 11, 5, 7), "contiguous", False),
                                                  ((3, 11, 5, 7), "channels_last", False),
                                                  ((3, 11, 5, 7), "sliced", False), ((4, 11), "contiguous", False),
-                                                 ((3, 11, 5, 7), "channels_last", True), ((6,), "contiguous", True)],
-                         ids=["nchw", "cl", "sliced", "nc", "cl-shared", "1d-shared"])
+                                                 ((3, 11, 5, 7), "channels_last", True), ((6,), "contiguous", True),
+                                                 ((2, 3, 90, 100), "contiguous", True),
+                                                 ((1, 2, 130, 131), "contiguous", False)],
+                         ids=["nchw", "cl", "sliced", "nc", "cl-shared", "1d-shared", "nchw-shared-blocks",
+                              "nchw-blocks"])
 def test_modrelu_kernel_matches_torch_path(shape, layout, shared):
     x = _crandn(*shape, dtype=torch.complex128, seed=9)
     x = _layout(x, layout) if len(shape) == 4 else x
@@ -225,6 +228,8 @@ def test_modrelu_kernel_matches_torch_path(shape, layout, shared):
         outs.append((y.detach(), xi.grad, bi.grad))
     for a, b in zip(*outs):
         torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+    if x.numel() > 1000:  # the planes split into blocks over the threads (kPlaneBlock); gradcheck on the small ones
+        return
     # gradcheck away from z = 0, where modReLU with a positive bias is not differentiable
     xg = (x.detach() + 0.05 * (x.detach() == 0)).requires_grad_()
     bg = bias.clone().requires_grad_()

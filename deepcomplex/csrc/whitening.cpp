@@ -421,6 +421,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_backward(const at::Tensor&
 // Backward on the active set (|z| > 0, |z| + b > 0), u = z / |z|, t = b / |z|:
 //   dL/dz = (1 + t) g - t u Re(conj(u) g),   dL/db = sum Re(conj(u) g).
 
+// Planes split into blocks of this many elements, so that a few large planes (a bias shared by all channels is one
+// channel of N*C*H*W elements) still spread over every thread.
+constexpr int64_t kPlaneBlock = 16384;
+
+inline int64_t plane_blocks(const Geometry& g) { return std::max<int64_t>(1, (g.p + kPlaneBlock - 1) / kPlaneBlock); }
+
 template <typename T>
 inline void modrelu_pair(const T* x, T* y, T b) {
   const T r = std::sqrt(x[0] * x[0] + x[1] * x[1]);
@@ -453,11 +459,13 @@ at::Tensor modrelu_forward(const at::Tensor& v, const at::Tensor& bias) {
     scalar_t* out = y.data_ptr<scalar_t>();
     const double* bd = b.data_ptr<double>();
     if (planar(g)) {
-      at::parallel_for(0, g.n * g.c, 1, [&](int64_t begin, int64_t end) {
+      const int64_t blocks = plane_blocks(g);
+      at::parallel_for(0, g.n * g.c * blocks, 1, [&](int64_t begin, int64_t end) {
         for (int64_t q = begin; q < end; ++q) {
-          const int64_t ch = q % g.c, base = (q / g.c) * g.sn + ch * g.sc;
+          const int64_t plane = q / blocks, ch = plane % g.c, base = (plane / g.c) * g.sn + ch * g.sc;
+          const int64_t p0 = (q % blocks) * kPlaneBlock, p1 = std::min(p0 + kPlaneBlock, g.p);
           const scalar_t bc = static_cast<scalar_t>(bd[ch]);
-          for (int64_t p = 0; p < g.p; ++p) modrelu_pair(x + base + p * g.sp, out + base + p * g.sp, bc);
+          for (int64_t p = p0; p < p1; ++p) modrelu_pair(x + base + p * g.sp, out + base + p * g.sp, bc);
         }
       });
     } else {
@@ -487,13 +495,15 @@ std::tuple<at::Tensor, at::Tensor> modrelu_backward(const at::Tensor& grad, cons
     scalar_t* out = gx.data_ptr<scalar_t>();
     const double* bd = b.data_ptr<double>();
     if (planar(g)) {
-      at::parallel_for(0, g.n * g.c, 1, [&](int64_t begin, int64_t end) {
+      const int64_t blocks = plane_blocks(g);
+      at::parallel_for(0, g.n * g.c * blocks, 1, [&](int64_t begin, int64_t end) {
         double* mine = acc.data() + at::get_thread_num() * g.c;
         for (int64_t q = begin; q < end; ++q) {
-          const int64_t ch = q % g.c, base = (q / g.c) * g.sn + ch * g.sc;
+          const int64_t plane = q / blocks, ch = plane % g.c, base = (plane / g.c) * g.sn + ch * g.sc;
+          const int64_t p0 = (q % blocks) * kPlaneBlock, p1 = std::min(p0 + kPlaneBlock, g.p);
           const scalar_t bc = static_cast<scalar_t>(bd[ch]);
           double sum = 0;
-          for (int64_t p = 0; p < g.p; ++p) {
+          for (int64_t p = p0; p < p1; ++p) {
             const int64_t i = base + p * g.sp;
             sum += modrelu_grad_pair(gy + i, x + i, out + i, bc);
           }
