@@ -12,6 +12,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_layers.py"
 
 EXPECTED_ROWS = {
     ("ComplexConv2d", "NCHW input"), ("ComplexConv2d", "channels-last input"),
+    ("ComplexConv2d", "Gauss form, 3 real convs (not used)"), ("nn.Conv2d (real)", "channels-last input"),
     ("ComplexConv1d", "NCHW input"), ("ComplexConv1d", "channels-last input"),
     ("ComplexConv3d", "NCHW input"), ("ComplexConv3d", "channels-last input"),
     ("ComplexLinear", ""),
