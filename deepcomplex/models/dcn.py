@@ -5,8 +5,10 @@ twice), the first 3x3 convolution is followed by BN and the activation, then thr
 blocks (BN -> act -> 3x3 conv, twice). The first block of stages 2 and 3 is a projection block: its first convolution
 has stride 2 and its output is concatenated (channels) with a strided 1x1 projection of its input, doubling the width.
 Global average pooling and a real linear layer on [Re | Im] make the head. Sizes (filters per stage 1, blocks per
-stage), about 1.7M real parameters each: complex WS (12, 16), DN (10, 23), IB (11, 19); real WS (18, 14), DN (14, 23),
-IB (16, 18), the real model using the same layout with real layers.
+stage), about 1.7M real parameters each: complex WS (12, 16), DN (10, 23), IB (11, 19). The real twins use the same
+layout with real layers and are sized to the complex model's parameter count (within 2 %): WS (17, 16), DN (14, 24),
+IB (16, 18). The paper's real sizes, WS (18, 14), DN (14, 23), IB (16, 18), come out 2.6 % and 2.4 % smaller than
+their complex WS and DN models in this layout; ``filters=`` and ``blocks=`` select them (or any other size).
 """
 from __future__ import annotations
 
@@ -120,32 +122,38 @@ class DCNResNet(nn.Module):
 
 
 SIZES = {"ws": (12, 16), "dn": (10, 23), "ib": (11, 19)}
-REAL_SIZES = {"ws": (18, 14), "dn": (14, 23), "ib": (16, 18)}
+REAL_SIZES = {"ws": (17, 16), "dn": (14, 24), "ib": (16, 18)}  # the complex model's parameter count, within 2 %
+PAPER_REAL_SIZES = {"ws": (18, 14), "dn": (14, 23), "ib": (16, 18)}  # Trabelsi et al.'s real models
 
 
 def _complex_factory(size: str):
-    filters, blocks = SIZES[size]
+    default_filters, default_blocks = SIZES[size]
 
     def factory(in_channels: int = 3, num_classes: int = 10, activation: str = "crelu",
-                normalization: str = "whitening") -> DCNResNet:
+                normalization: str = "whitening", filters: int = default_filters,
+                blocks: int = default_blocks) -> DCNResNet:
         return DCNResNet(filters, blocks, in_channels, num_classes, True, activation, normalization)
 
     factory.__name__ = f"dcn_resnet_{size}"
-    factory.__doc__ = (f"Complex DCN ResNet {size.upper()} ({filters} complex filters in stage 1, {blocks} blocks per "
+    factory.__doc__ = (f"Complex DCN ResNet {size.upper()} ({default_filters} complex filters in stage 1, "
+                       f"{default_blocks} blocks per "
                        f"stage; Trabelsi et al., Sec. 4.1); activation in {ACTIVATIONS}, normalization in "
                        f"{NORMALIZATIONS}.")
     return factory
 
 
 def _real_factory(size: str):
-    filters, blocks = REAL_SIZES[size]
+    default_filters, default_blocks = REAL_SIZES[size]
 
-    def factory(in_channels: int = 3, num_classes: int = 10) -> DCNResNet:
+    def factory(in_channels: int = 3, num_classes: int = 10, filters: int = default_filters,
+                blocks: int = default_blocks) -> DCNResNet:
         return DCNResNet(filters, blocks, in_channels, num_classes, False)
 
     factory.__name__ = f"dcn_resnet_{size}_real"
-    factory.__doc__ = (f"Real twin of DCN ResNet {size.upper()} ({filters} filters in stage 1, {blocks} blocks per "
-                       f"stage), the same layout with real layers.")
+    paper_filters, paper_blocks = PAPER_REAL_SIZES[size]
+    factory.__doc__ = (f"Real twin of DCN ResNet {size.upper()} ({default_filters} filters in stage 1, {default_blocks} "
+                       f"blocks per stage: the complex model's parameter count within 2 %), the same layout with real "
+                       f"layers; the paper's real model is filters={paper_filters}, blocks={paper_blocks}.")
     return factory
 
 
