@@ -331,6 +331,11 @@ def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, laye
     return rows, c
 
 
+def fft_frontend(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """CoShNet's fixed front end the straightforward way: ifft2(fft2(preprocessed x) * kernel) with ``model``'s kernel."""
+    return torch.fft.ifft2(torch.fft.fft2(model.preprocess(x)) * model.frontend.kernel)
+
+
 class NativeCoShNetBase(nn.Module):
     """CoShNet base written directly on torch's complex ops, with the weights of one of our models: the front end as
     ifft2(fft2(x) * kernel), then complex F.conv2d / F.linear, CReLU and average pooling on Re and Im; the
@@ -349,7 +354,7 @@ class NativeCoShNetBase(nn.Module):
         w1, b1, w2, b2, f1, g1, f2, g2, hw, hb = self.params
         crelu = lambda z: torch.complex(F.relu(z.real), F.relu(z.imag))
         pool = lambda z: torch.complex(F.avg_pool2d(z.real, 2), F.avg_pool2d(z.imag, 2))
-        c = torch.fft.ifft2(torch.fft.fft2(self.ours.preprocess(x)) * self.ours.frontend.kernel)
+        c = fft_frontend(self.ours, x)
         h = pool(crelu(F.conv2d(c, w1, b1)))
         h = pool(crelu(F.conv2d(h, w2, b2)))
         h = crelu(F.linear(crelu(F.linear(h.flatten(1), f1, g1)), f2, g2))

@@ -736,9 +736,8 @@ def _torchcvnn_avgpool(m: dict, k: int) -> Impl:
 
 
 def fft_frontend(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
-    """CoShNet's fixed front end as NativeCoShNetBase runs it, ifft2(fft2(preprocessed x) * kernel), for the peers."""
-    kernel = model.frontend.kernel
-    return lambda x: torch.fft.ifft2(torch.fft.fft2(model.preprocess(x)) * kernel)
+    """bench_layers.fft_frontend bound to ``model``: the FFT front end every peer's CoShNet shares."""
+    return lambda x: bl.fft_frontend(model, x)
 
 
 class ComposedCoShNet(nn.Module):
