@@ -36,7 +36,8 @@ def _train_parser(sub) -> None:
     p.add_argument("--recipe", default="paper", choices=sorted(RECIPES),
                    help="paper: CoShNet's (Adam, constant rate, no augmentation); regularized: the same with a cosine "
                         "decay of the rate to 0 and random flips and 2-pixel shifts; cosine: the paper's with that "
-                        "decay only; dcn-cifar: Deep Complex Networks' "
+                        "decay only; cosine-2x: cosine from twice the rate (2e-3; the run's mean rate is the paper's); "
+                        "cosine-2x-flip: that and random left-right flips; dcn-cifar: Deep Complex Networks' "
                         "(SGD Nesterov, piecewise rate from 0.1, clip 1, weight decay, batch 64, 200 epochs, flips and "
                         "shifts); dcn-musicnet: DCN's MusicNet one (Adam 1e-3, divided by 10, 20, 100, 1000 after "
                         "10, 100, 120, 150 thousand steps). Recipes with flips and shifts are for images only")

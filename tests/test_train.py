@@ -112,6 +112,34 @@ def test_dcn_recipe_optimizer_decay_and_clipping(idx_dir, tmp_path):
     assert seen and set(seen) == {1.0}
 
 
+def test_augment_modes_mirror_and_shift_as_named():
+    from deepcomplex.train.engine import _augment
+
+    images = torch.rand(64, 1, 8, 8)
+    for mode in ("none", "flip", "flip-shift", "flip-shift-0.125"):
+        cfg = TrainConfig(augment=mode, seed=5)
+        out = _augment(cfg, images, epoch=2, batch=3)
+        assert torch.equal(out, _augment(cfg, images, epoch=2, batch=3))  # seeded: the same batch on resume
+        same = (out == images).flatten(1).all(1)
+        mirrored = (out == images.flip(-1)).flatten(1).all(1)
+        if mode == "none":
+            assert out is images
+        elif mode == "flip":  # every image is itself or its mirror, and both occur
+            assert bool((same | mirrored).all()) and bool(same.any()) and bool(mirrored.any())
+        else:  # shifts move some images off both
+            assert not bool((same | mirrored).all())
+    assert not torch.equal(_augment(TrainConfig(augment="flip", seed=5), images, 2, 3),
+                           _augment(TrainConfig(augment="flip", seed=5), images, 2, 4))
+
+
+def test_doubled_rate_cosine_recipes():
+    assert RECIPES["cosine-2x"] == {**RECIPES["cosine"], "lr": 2e-3}
+    assert RECIPES["cosine-2x-flip"] == {**RECIPES["cosine-2x"], "augment": "flip"}
+    cfg = TrainConfig(**RECIPES["cosine-2x"])
+    rates = [learning_rate(cfg, s, 1000) for s in range(1000)]
+    assert sum(rates) / len(rates) == pytest.approx(1e-3, rel=2e-3)  # the paper's constant rate, on average
+
+
 def test_learning_rate_schedules():
     const = TrainConfig(lr=0.1)
     assert [learning_rate(const, s, 10) for s in (0, 5, 9)] == [0.1, 0.1, 0.1]
