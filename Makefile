@@ -26,12 +26,13 @@ demo: install
 
 # The main job: CoShNet on Fashion-MNIST with the paper's recipe (Adam 1e-3, batch 128, 20 epochs, seed 1), then its
 # robustness table. Re-running continues (or re-reports) the same run directory instead of overwriting it.
+# The recipe sets the rate, batch and epochs (RECIPE=cosine-2x-flip starts at 2e-3): pass --lr etc. in ARGS to override.
 MODEL ?= coshnet_tiny
 RUN   ?= runs/$(MODEL)
 ARGS  ?=
 RECIPE ?= paper
 coshnet: install data
-	$(PY) -m deepcomplex train --model $(MODEL) --epochs 20 --batch-size 128 --lr 1e-3 --seed 1 --recipe $(RECIPE) --out $(RUN) \
+	$(PY) -m deepcomplex train --model $(MODEL) --seed 1 --recipe $(RECIPE) --out $(RUN) \
 		$(if $(wildcard $(RUN)/checkpoint.pt),--resume) $(ARGS)
 	$(PY) -m deepcomplex robustness $(RUN)
 

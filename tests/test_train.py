@@ -1,5 +1,8 @@
 """The training loop and the `deepcomplex` command on small generated IDX data: learning, files, exact resume, errors."""
 import json
+import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -138,6 +141,32 @@ def test_doubled_rate_cosine_recipes():
     cfg = TrainConfig(**RECIPES["cosine-2x"])
     rates = [learning_rate(cfg, s, 1000) for s in range(1000)]
     assert sum(rates) / len(rates) == pytest.approx(1e-3, rel=2e-3)  # the paper's constant rate, on average
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("recipe", ["paper", "cosine-2x-flip", "dcn-cifar"])
+def test_make_coshnet_runs_the_named_recipe(recipe, tmp_path, monkeypatch):
+    """`make coshnet RECIPE=...` must train with that recipe's rate, batch and epochs, not fixed values."""
+    root = Path(__file__).resolve().parents[1]
+    lines = subprocess.run(["make", "-n", "-C", str(root), "coshnet", f"RECIPE={recipe}", f"RUN={tmp_path / 'r'}"],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    argv = shlex.split(next(line for line in lines if "deepcomplex train" in line).rstrip("\\ "))
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_train(cfg, **kwargs):
+        seen["cfg"] = cfg
+        raise Stop
+
+    monkeypatch.setattr("deepcomplex.train.train", fake_train)
+    with pytest.raises(Stop):
+        cli(argv[argv.index("train"):])
+    cfg, expected = seen["cfg"], TrainConfig(**RECIPES[recipe])
+    assert (cfg.lr, cfg.batch_size, cfg.epochs, cfg.schedule, cfg.augment, cfg.optimizer) == (
+        expected.lr, expected.batch_size, expected.epochs, expected.schedule, expected.augment, expected.optimizer)
+    assert cfg.model == "coshnet_tiny" and cfg.seed == 1 and cfg.out == str(tmp_path / "r")
 
 
 def test_learning_rate_schedules():
