@@ -9,25 +9,25 @@ repeat to repeat), after a warm-up, so drifting machine load hits them alike. Re
 
 Contenders per layer:
   ours    deepcomplex.nn layer on an NCHW-contiguous complex input (the layout a user hands in; the layer converts it)
-  ours-cl the same layer on a channels-last complex input with a channels-last output gradient (the steady state inside a
-          network, since deepcomplex convolutions return channels-last outputs); convolutions and average pooling only
+  ours-cl the same layer on a channels-last complex input with a channels-last output gradient (the steady state
+          inside a network, since deepcomplex convolutions return channels-last outputs); convolutions and average
+          pooling only
   native  torch's own complex op with the same weights (F.conv*d / F.linear on complex tensors), where torch has one
   real    a real layer with the same channel counts on a real input of the same shape (for element-wise ops and
           pooling: the real op on the real tensor with the same number of scalars, i.e. 2x the complex element count)
 
 Columns: native/ours > 1 means ours is faster than torch's complex path; ours/real is the cost of going complex.
+The timing machinery (Contender, run_interleaved, summary, inputs, machine info, atomic JSON) is benchmarks/harness.py;
+this script holds the layer groups, the table and the command line. Adding a layer group: a ``*_group`` function that
+returns (rows, contenders) and its entry, with quick and full sizes, in :func:`groups`.
 """
 from __future__ import annotations
 
 import argparse
-import gc
-import json
 import math
 import os
 import platform
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -36,111 +36,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-try:
-    import deepcomplex.functional as CF  # noqa: F401  (public API; imported so a broken install fails early)
-    import deepcomplex.nn as cnn
-    from deepcomplex import _extension
-except ImportError:  # running from a checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import deepcomplex.functional as CF  # noqa: F401
-    import deepcomplex.nn as cnn
-    from deepcomplex import _extension
+if __package__ in (None, ""):  # run as a script: make `benchmarks` (and deepcomplex, if not installed) importable
+    sys.path.append(str(Path(__file__).resolve().parents[1]))
+
+import deepcomplex.backends  # noqa: E402
+import deepcomplex.functional as CF  # noqa: E402,F401  (public API; imported so a broken install fails early)
+import deepcomplex.nn as cnn  # noqa: E402
+from benchmarks.harness import (CDTYPE, RDTYPE, Contender, NativeCoShNetBase, channels_last, crandn,  # noqa: E402
+                                leaf, load_average, machine_info, rrandn, run_interleaved, summary, write_json)
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_layers.json"
-CDTYPE, RDTYPE = torch.complex64, torch.float32
-
-
-# ----------------------------------------------------------------------------------------------------------------------
-# Timing machinery
-# ----------------------------------------------------------------------------------------------------------------------
-
-class Contender:
-    """One forward+backward closure: ``fn()`` returns the output; ``leaves`` get their .grad cleared before each call."""
-
-    def __init__(self, fn: Callable[[], torch.Tensor], leaves: list[torch.Tensor], grad: Optional[torch.Tensor] = None,
-                 grad_like: Optional[Callable[[torch.Tensor], torch.Tensor]] = None) -> None:
-        self.fn, self.leaves = fn, [t for t in leaves if t is not None and t.requires_grad]
-        y = fn()
-        if grad is None:
-            grad = _randn_like(y)
-            if grad_like is not None:
-                grad = grad_like(grad)
-        if grad.shape != y.shape or grad.dtype != y.dtype:
-            raise ValueError(f"gradient of shape {tuple(grad.shape)}/{grad.dtype} for output {tuple(y.shape)}/{y.dtype}")
-        self.grad = grad
-        self.samples: list[float] = []
-
-    def clear(self) -> None:
-        for t in self.leaves:
-            t.grad = None
-
-    def step(self) -> None:
-        self.fn().backward(self.grad)
-
-    def timed(self) -> float:
-        self.clear()
-        t0 = time.perf_counter()
-        self.step()
-        return time.perf_counter() - t0
-
-
-def _randn_like(y: torch.Tensor) -> torch.Tensor:
-    g = torch.Generator().manual_seed(1)
-    if y.is_complex():
-        r = torch.randn((*y.shape, 2), generator=g, dtype=y.real.dtype)
-        return torch.view_as_complex(r).contiguous()
-    return torch.randn(y.shape, generator=g, dtype=y.dtype)
-
-
-def run_interleaved(contenders: dict[str, Contender], repeats: int, warmup: int) -> None:
-    names = list(contenders)
-    for _ in range(warmup):
-        for n in names:
-            contenders[n].clear()
-            contenders[n].step()
-    gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for r in range(repeats):
-            k = r % len(names)
-            for n in names[k:] + names[:k]:  # round-robin, rotating the starting contender
-                contenders[n].samples.append(contenders[n].timed())
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def summary(samples: list[float]) -> dict:
-    ms = sorted(s * 1e3 for s in samples)
-    if len(ms) >= 2:
-        q1, _, q3 = statistics.quantiles(ms, n=4, method="inclusive")
-    else:
-        q1 = q3 = ms[0]
-    return {"median_ms": statistics.median(ms), "iqr_ms": q3 - q1, "q1_ms": q1, "q3_ms": q3,
-            "min_ms": ms[0], "n": len(ms)}
-
-
-# ----------------------------------------------------------------------------------------------------------------------
-# Inputs
-# ----------------------------------------------------------------------------------------------------------------------
-
-def crandn(*shape: int, seed: int = 0) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return torch.view_as_complex(torch.randn(*shape, 2, generator=g, dtype=RDTYPE)).contiguous()
-
-
-def rrandn(*shape: int, seed: int = 0) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=RDTYPE)
-
-
-def channels_last(x: torch.Tensor) -> torch.Tensor:
-    """Dimension 1 innermost in memory (torch.channels_last / channels_last_3d for 4-D / 5-D), any rank >= 3."""
-    return x.movedim(1, -1).contiguous().movedim(-1, 1)
-
-
-def leaf(x: torch.Tensor) -> torch.Tensor:
-    return x.detach().clone(memory_format=torch.preserve_format).requires_grad_(True)
+Group = tuple[list[dict], dict[str, Contender]]  # (row metadata, contenders by name)
 
 
 def _check_same(name: str, a: torch.Tensor, b: torch.Tensor) -> None:
@@ -155,7 +61,7 @@ def _check_same(name: str, a: torch.Tensor, b: torch.Tensor) -> None:
 # Benchmark groups: each returns (rows metadata, contenders)
 # ----------------------------------------------------------------------------------------------------------------------
 
-def conv_group(nd: int, batch: int, cin: int, cout: int, size: int, k: int, padding: int):
+def conv_group(nd: int, batch: int, cin: int, cout: int, size: int, k: int, padding: int) -> Group:
     ours_cls = {1: cnn.ComplexConv1d, 2: cnn.ComplexConv2d, 3: cnn.ComplexConv3d}[nd]
     real_cls = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}[nd]
     native_fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
@@ -202,8 +108,9 @@ def conv_group(nd: int, batch: int, cin: int, cout: int, size: int, k: int, padd
 
 
 def gauss_conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, padding: int) -> torch.Tensor:
-    """Complex conv2d by Gauss's 3-multiplication form on channels-last real parts: A x - B y + i((A + B)(x + y) - A x -
-    B y) for W = A + iB, z = x + iy; 3/4 of the block kernel's multiply-adds, plus the splitting and combining passes."""
+    """Complex conv2d by Gauss's 3-multiplication form on channels-last real parts: A x - B y + i((A + B)(x + y) -
+    A x - B y) for W = A + iB, z = x + iy; 3/4 of the block kernel's multiply-adds, plus the splitting and combining
+    passes."""
     xr, xi = channels_last(x.real), channels_last(x.imag)
     p1 = F.conv2d(xr, w.real, padding=padding)
     p2 = F.conv2d(xi, w.imag, padding=padding)
@@ -211,7 +118,7 @@ def gauss_conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, padding: int
     return torch.complex(p1 - p2 + b.real.view(-1, 1, 1), p3 - p1 - p2 + b.imag.view(-1, 1, 1))
 
 
-def linear_group(batch: int, fin: int, fout: int):
+def linear_group(batch: int, fin: int, fout: int) -> Group:
     torch.manual_seed(0)
     layer = cnn.ComplexLinear(fin, fout)
     with torch.no_grad():
@@ -233,7 +140,7 @@ def linear_group(batch: int, fin: int, fout: int):
     return rows, c
 
 
-def activation_group(shape: tuple[int, ...]):
+def activation_group(shape: tuple[int, ...]) -> Group:
     torch.manual_seed(0)
     x = crandn(*shape, seed=1)
     layers = {
@@ -253,7 +160,7 @@ def activation_group(shape: tuple[int, ...]):
     return rows, c
 
 
-def pool_group(shape: tuple[int, ...], k: int):
+def pool_group(shape: tuple[int, ...], k: int) -> Group:
     torch.manual_seed(0)
     n, ch, h, w_ = shape
     x = crandn(*shape, seed=1)
@@ -280,7 +187,7 @@ def pool_group(shape: tuple[int, ...], k: int):
     return rows, c
 
 
-def norm_group(shape: tuple[int, ...]):
+def norm_group(shape: tuple[int, ...]) -> Group:
     """ComplexBatchNorm2d (training) vs torch.nn.BatchNorm2d on 2C real channels of the same number of scalars."""
     torch.manual_seed(0)
     n, ch, h, w_ = shape
@@ -289,7 +196,7 @@ def norm_group(shape: tuple[int, ...]):
     xb, xb_cl, xn = leaf(x), leaf(channels_last(x)), leaf(x)
     x_real = leaf(rrandn(n, 2 * ch, h, w_, seed=2))
     def torch_path(inp):
-        with _extension.disabled():  # the pure-PyTorch path (GPU, or no compiled kernels)
+        with deepcomplex.backends.extension_disabled():  # the pure-PyTorch path (GPU, or no compiled kernels)
             return bn(inp)
 
     c = {
@@ -313,7 +220,7 @@ def norm_group(shape: tuple[int, ...]):
     return rows, c
 
 
-def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, layers: int):
+def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, layers: int) -> Group:
     """ComplexConvLSTM1d (TIMIT's spectrum predictor's core) vs a real ConvLSTM of the same channel counts."""
     from deepcomplex.models.timit import ConvLSTM1d
 
@@ -331,37 +238,7 @@ def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, laye
     return rows, c
 
 
-def fft_frontend(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """CoShNet's fixed front end the straightforward way: ifft2(fft2(preprocessed x) * kernel) with ``model``'s kernel."""
-    return torch.fft.ifft2(torch.fft.fft2(model.preprocess(x)) * model.frontend.kernel)
-
-
-class NativeCoShNetBase(nn.Module):
-    """CoShNet base written directly on torch's complex ops, with the weights of one of our models: the front end as
-    ifft2(fft2(x) * kernel), then complex F.conv2d / F.linear, CReLU and average pooling on Re and Im; the
-    straightforward PyTorch implementation a user would write."""
-
-    def __init__(self, ours: nn.Module) -> None:
-        super().__init__()
-        self.ours = ours  # for preprocess and the front end's kernel only; its parameters are copied below
-        conv1, conv2, fc1, fc2, head = ours.features[0], ours.features[3], ours.classifier[1], ours.classifier[3], \
-            ours.classifier[6]
-        self.params = nn.ParameterList([nn.Parameter(t.detach().clone()) for t in (
-            conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias,
-            head.weight, head.bias)])
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w1, b1, w2, b2, f1, g1, f2, g2, hw, hb = self.params
-        crelu = lambda z: torch.complex(F.relu(z.real), F.relu(z.imag))
-        pool = lambda z: torch.complex(F.avg_pool2d(z.real, 2), F.avg_pool2d(z.imag, 2))
-        c = fft_frontend(self.ours, x)
-        h = pool(crelu(F.conv2d(c, w1, b1)))
-        h = pool(crelu(F.conv2d(h, w2, b2)))
-        h = crelu(F.linear(crelu(F.linear(h.flatten(1), f1, g1)), f2, g2))
-        return F.linear(torch.cat((h.real, h.imag), 1), hw, hb)
-
-
-def coshnet_group(batch: int):
+def coshnet_group(batch: int) -> Group:
     """One CoShNet training step (forward, cross-entropy, backward) on a batch of Fashion-MNIST-sized images."""
     from deepcomplex.models import create_model
 
@@ -387,7 +264,7 @@ def coshnet_group(batch: int):
     return rows, c
 
 
-def groups(quick: bool):
+def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
     if quick:
         return [
             ("conv2d", lambda: conv_group(2, 2, 2, 4, 8, 3, 1)),
@@ -417,21 +294,6 @@ def groups(quick: bool):
 # Reporting
 # ----------------------------------------------------------------------------------------------------------------------
 
-def machine_info(threads: int) -> dict:
-    return {
-        "torch": torch.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": threads,
-        "torch_interop_threads": torch.get_num_interop_threads(),
-        "mkldnn": torch.backends.mkldnn.is_available(),
-        "deepcomplex_kernels": _extension.available(),
-        "load_average_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-    }
-
-
 def _fmt(v: Optional[float], spec: str = "8.2f") -> str:
     return format(v, spec) if v is not None else " " * (int(spec.split(".")[0]) - 1) + "-"
 
@@ -446,20 +308,6 @@ def format_table(rows: list[dict]) -> str:
             f"{name:<40} {r['ours_ms']:8.2f} {r['ours_iqr_ms']:6.2f} {_fmt(r['native_ms'], '9.2f')} "
             f"{_fmt(r['real_ms'])} {_fmt(r['native_over_ours'], '11.2f')} {_fmt(r['ours_over_real'], '9.2f')}")
     return "\n".join(lines)
-
-
-def write_json_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
@@ -530,19 +378,20 @@ def main(argv: Optional[list[str]] = None) -> dict:
         "config": {"repeats": args.repeats, "warmup": args.warmup, "threads": args.threads, "quick": args.quick,
                    "dtype": str(CDTYPE), "real_dtype": str(RDTYPE)},
         "elapsed_s": elapsed,
-        "load_average_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "load_average_end": load_average(),
         "rows": rows,
         "raw_ms": raw,
     }
+    kernels = deepcomplex.backends.extension_available()
     print(f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, {platform.platform()}; "
           f"forward+backward, median of {args.repeats} interleaved repeats (IQR = spread of ours); compiled kernels "
-          f"{'loaded' if _extension.available() else 'NOT built (python -m deepcomplex build-ext)'}")
+          f"{'loaded' if kernels else 'NOT built (python -m deepcomplex build-ext)'}")
     print(format_table(rows))
     bad = [r["layer"] for r in rows for k in ("ours_ms", "native_ms", "real_ms")
            if r[k] is not None and not (math.isfinite(r[k]) and r[k] > 0)]
     if bad:
         print(f"warning: non-positive or non-finite times in {bad}", file=sys.stderr)
-    write_json_atomic(args.out, result)
+    write_json(args.out, result)
     print(f"wrote {args.out} ({elapsed:.1f} s)")
     return result
 

@@ -7,11 +7,15 @@ Each (checkout, allocator) configuration runs in its own process: glibc's settin
 other commit's package must be imported instead of this one. The configurations alternate within each round, so
 drifting machine load hits them alike; reported is the median over rounds of each process's median step time.
 ``--against`` checks REV out into a temporary git worktree (removed afterwards). Writes JSON next to this script.
+
+The allocator setting is always this checkout's ``deepcomplex.train.runtime.tune_malloc`` (an old commit may not have
+it): the child imports it from this checkout, applies it (it holds for the whole process), then forgets this
+checkout's ``deepcomplex`` modules so that the package of the checkout under test is the one imported and timed.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import statistics
 import subprocess
@@ -19,21 +23,30 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_step.json"
 
 
-def _one(src: str, model: str, tune: bool, steps: int, batch: int, threads: int) -> float:
-    """Runs in a child process: the median step time in ms of ``model`` imported from the checkout ``src``."""
-    if tune:  # this checkout's setting, loaded by path: an old commit's package may not have it
-        import importlib.util
-
-        spec = importlib.util.spec_from_file_location("_runtime", ROOT / "deepcomplex" / "train" / "runtime.py")
-        runtime = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(runtime)
+def _tune_malloc_of_this_checkout() -> None:
+    """Apply this checkout's ``deepcomplex.train.runtime.tune_malloc`` to the process, then drop every ``deepcomplex``
+    module from ``sys.modules`` so that the next ``import deepcomplex`` loads the package of the checkout under test."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        runtime = importlib.import_module("deepcomplex.train.runtime")
         if not runtime.tune_malloc():
             raise RuntimeError("tune_malloc did not apply (not glibc, or DEEPCOMPLEX_MALLOC_TUNING=0)")
+    finally:
+        sys.path.remove(str(ROOT))
+        for name in [n for n in sys.modules if n == "deepcomplex" or n.startswith("deepcomplex.")]:
+            del sys.modules[name]
+
+
+def _one(src: str, model: str, tune: bool, steps: int, batch: int, threads: int) -> float:
+    """Runs in a child process: the median step time in ms of ``model`` imported from the checkout ``src``."""
+    if tune:
+        _tune_malloc_of_this_checkout()
     sys.path.insert(0, src)
     import torch
 
@@ -63,7 +76,7 @@ def _one(src: str, model: str, tune: bool, steps: int, batch: int, threads: int)
     return 1000 * statistics.median(times)
 
 
-def main(argv=None) -> dict:
+def main(argv: Optional[list[str]] = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--against", default=None, help="a git revision to compare with (default: this checkout only)")
     p.add_argument("--models", default="coshnet_tiny,coshnet_base")
@@ -105,10 +118,11 @@ def main(argv=None) -> dict:
               "median_ms": {k: statistics.median(v) for k, v in samples.items()}, "rounds_ms": samples}
     for k, v in result["median_ms"].items():
         print(f"{k:<50} {v:8.1f} ms")
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp_out = a.out.with_suffix(".json.tmp")
-    tmp_out.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp_out, a.out)
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    from benchmarks.harness import write_json  # here, not above: a child must not import deepcomplex before its own
+
+    write_json(a.out, result)
     print(f"wrote {a.out}")
     return result
 

@@ -153,3 +153,17 @@ class _SplitReLU(torch.autograd.Function):
 def split_relu(x: torch.Tensor) -> torch.Tensor:
     """ReLU of the real and imaginary parts (CReLU), keeping the memory layout of ``x``."""
     return _SplitReLU.apply(x)
+
+
+_REAL_OF = {torch.complex32: torch.float16, torch.complex64: torch.float32, torch.complex128: torch.float64}
+_COMPLEX_OF = {r: c for c, r in _REAL_OF.items()}
+
+
+def real_dtype_of(dtype: torch.dtype) -> torch.dtype:
+    """The dtype of the parts of a complex dtype (the real view's): complex64 -> float32; KeyError for any other."""
+    return _REAL_OF[dtype]
+
+
+def complex_dtype_of(dtype: torch.dtype) -> torch.dtype:
+    """The complex dtype whose parts have the real ``dtype``: float32 -> complex64; KeyError for any other."""
+    return _COMPLEX_OF[dtype]

@@ -71,3 +71,10 @@ def check_window(name: str, x: torch.Tensor, nd: int, kernel, stride=1, padding=
     if any(o < 1 for o in out):
         raise ValueError(f"{name}: input of spatial size {spatial} is too small for kernel {k} with padding {p} and "
                          f"dilation {d} (the output would have size {out})")
+
+
+def check_positive_ints(name: str, **values) -> None:
+    """Raise ValueError naming ``name`` unless every keyword value is a positive int (a bool is not one)."""
+    for what, v in values.items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")

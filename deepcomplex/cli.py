@@ -11,10 +11,9 @@ import torch
 
 
 def _train_parser(sub) -> None:
-    from .data import DATASETS, SPLITS
-    from .data.splits import AUDIO_DATASETS
+    from .data import AUDIO_DATASETS, DATASETS, SPLITS
     from .models import list_models
-    from .train.engine import RECIPES
+    from .train.recipes import DEFAULT_RECIPE, RECIPES, recipes_help
     from .train.tasks import TASKS
 
     p = sub.add_parser("train", help="train a registered model", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -33,14 +32,8 @@ def _train_parser(sub) -> None:
     p.add_argument("--epochs", type=int, default=None, help="default: the recipe's, else 20")
     p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's, else 128")
     p.add_argument("--lr", type=float, default=None, help="(base) learning rate; default: the recipe's, else 1e-3")
-    p.add_argument("--recipe", default="paper", choices=sorted(RECIPES),
-                   help="paper: CoShNet's (Adam, constant rate, no augmentation); regularized: the same with a cosine "
-                        "decay of the rate to 0 and random flips and 2-pixel shifts; cosine: the paper's with that "
-                        "decay only; cosine-2x: cosine from twice the rate (2e-3; the run's mean rate is the paper's); "
-                        "cosine-2x-flip: that and random left-right flips; dcn-cifar: Deep Complex Networks' "
-                        "(SGD Nesterov, piecewise rate from 0.1, clip 1, weight decay, batch 64, 200 epochs, flips and "
-                        "shifts); dcn-musicnet: DCN's MusicNet one (Adam 1e-3, divided by 10, 20, 100, 1000 after "
-                        "10, 100, 120, 150 thousand steps). Recipes with flips and shifts are for images only")
+    p.add_argument("--recipe", default=DEFAULT_RECIPE, choices=sorted(RECIPES),
+                   help=recipes_help().replace("%", "%%"))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="runs/run", help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
     p.add_argument("--data-dir", default=None,
@@ -127,7 +120,7 @@ def _run_robustness(args) -> int:
 def _run_export(args) -> int:
     from .export import to_onnx
     from .models import count_parameters, example_input
-    from .train.engine import load_run_model
+    from .train.runs import load_run_model
 
     try:
         shape = None if args.input_shape is None else [_integer("--input-shape", t, 1) for t in args.input_shape.split(",")]
@@ -155,12 +148,12 @@ def _run_generate(args) -> int:
         print("deepcomplex generate: error: --utterances is for timit", file=sys.stderr)
         return 2
     if args.dataset == "musicnet":
-        from .data.musicnet import write_synthetic_musicnet
+        from .data.synthetic import write_synthetic_musicnet
 
         kwargs = {k: v for k, v in (("n_train", args.size), ("seconds", args.seconds)) if v is not None}
         path = write_synthetic_musicnet(args.out, seed=args.seed, **kwargs)
     else:
-        from .data.timit import write_synthetic_timit
+        from .data.synthetic import write_synthetic_timit
 
         kwargs = {k: v for k, v in (("n_speakers", args.size), ("duration", args.seconds),
                                     ("utterances", args.utterances)) if v is not None}
@@ -238,7 +231,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         return _run_generate(args)
 
     from .train import TrainConfig, evaluate_run, train
-    from .train.engine import RECIPES
+    from .train.recipes import RECIPES
 
     if args.command == "train":
         if args.threads:
@@ -256,12 +249,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         except (FileNotFoundError, FileExistsError, ValueError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)
             return 2
-        from .train.tasks import get_task
+        from .train.runs import summarize_result
 
-        task = get_task(cfg.task)
-        print(f"{cfg.model} on {cfg.dataset} ({cfg.split}), {cfg.epochs} epochs: test {task.metric_label} "
-              f"{task.format(result['test_' + task.metric])}, {result['parameters']} parameters, "
-              f"{result['seconds_per_epoch']:.1f} s/epoch; wrote {cfg.out}/result.json")
+        print(summarize_result(result))
         return 0
     try:
         result = evaluate_run(args.run, args.data_dir, args.split)

@@ -1,4 +1,6 @@
-"""Complex weight initialisation (Trabelsi et al., Sec. 3.6): Rayleigh modulus with uniform phase, and the unitary variant.
+"""Complex weight initialisation: Rayleigh modulus with uniform phase, and the unitary variant.
+
+(Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6.)
 
 Both give Var(Re W) = Var(Im W) = sigma^2, i.e. Var(W) = E|W|^2 = 2 sigma^2, with
 sigma^2 = 1 / fan_in ("he") or 1 / (fan_in + fan_out) ("glorot"); fans count complex channels times kernel size.
@@ -18,10 +20,34 @@ _CRITERIA = ("he", "glorot")
 
 
 def calculate_fans(tensor: torch.Tensor, transposed: bool = False, groups: int = 1) -> tuple[int, int]:
-    """(fan_in, fan_out) of a Linear (out, in), ConvNd (out, in / groups, *k) or ConvTransposeNd (in, out / groups, *k) weight.
+    r"""Compute ``(fan_in, fan_out)`` of a Linear, ConvNd or ConvTransposeNd weight, counting complex channels.
 
-    For a convolution fan_in = (in / groups) * prod(k) and fan_out = (out / groups) * prod(k): the inputs that feed
-    one output and the outputs that one input feeds. For a transposed convolution the first two axes swap roles.
+    .. math::
+        \text{fan\_in} = \frac{C_{in}}{\text{groups}} \prod_j k_j, \qquad
+        \text{fan\_out} = \frac{C_{out}}{\text{groups}} \prod_j k_j
+
+    the inputs that feed one output and the outputs that one input feeds (a Linear weight has no kernel and
+    groups 1). For a transposed convolution the first two axes of the weight swap roles. These are the fans of the
+    He and Glorot criteria of Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6.
+
+    Args:
+        tensor (Tensor): the weight, real or complex: Linear :math:`(\text{out}, \text{in})`, ConvNd
+            :math:`(C_{out}, C_{in} / \text{groups}, *k)` or ConvTransposeNd :math:`(C_{in}, C_{out} / \text{groups},
+            *k)`.
+        transposed (bool): the weight is a transposed convolution's. Default: ``False``.
+        groups (int): the layer's number of groups. Default: 1.
+
+    Shape:
+        - tensor: any shape with at least 2 dimensions (a 0-D or 1-D tensor raises ``ValueError``).
+        - Output: a tuple of two ints ``(fan_in, fan_out)``.
+
+    Example::
+
+        >>> w = torch.empty(16, 3, 5, 5, dtype=torch.cfloat)
+        >>> deepcomplex.init.calculate_fans(w)
+        (75, 400)
+        >>> deepcomplex.init.calculate_fans(torch.empty(8, 4, 3, 3, dtype=torch.cfloat), transposed=True, groups=2)
+        (36, 36)
     """
     if tensor.dim() < 2:
         raise ValueError(f"calculate_fans needs a weight of at least 2 dimensions, got shape {tuple(tensor.shape)}")
@@ -52,7 +78,36 @@ def _check_complex(name: str, tensor: torch.Tensor) -> None:
 
 def complex_rayleigh_(tensor: torch.Tensor, criterion: str = "he", *, transposed: bool = False, groups: int = 1,
                       generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Fill ``tensor`` in place with |W| ~ Rayleigh(sigma), arg W ~ U(-pi, pi) (Trabelsi et al., Sec. 3.6)."""
+    r"""Fill a complex tensor in place with a Rayleigh-distributed modulus and a uniform phase.
+
+    .. math::
+        |W| \sim \operatorname{Rayleigh}(\sigma), \quad \arg W \sim \mathcal{U}(-\pi, \pi), \qquad
+        \sigma^2 = \frac{1}{\text{fan\_in}} \text{ ("he")} \text{ or } \frac{1}{\text{fan\_in} + \text{fan\_out}}
+        \text{ ("glorot")}
+
+    so that :math:`\operatorname{Var}(\operatorname{Re} W) = \operatorname{Var}(\operatorname{Im} W) = \sigma^2` and
+    :math:`\operatorname{E}|W|^2 = 2 \sigma^2` (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6), with
+    the fans of :func:`calculate_fans`. The modulus is drawn by the inverse CDF
+    :math:`\sigma \sqrt{-2 \log(1 - u)}`, :math:`u \sim \mathcal{U}(0, 1)`.
+
+    Args:
+        tensor (Tensor): the complex weight to fill (Linear, ConvNd or ConvTransposeNd layout).
+        criterion (str): ``"he"`` or ``"glorot"``. Default: ``"he"``.
+        transposed (bool): the weight is a transposed convolution's (keyword only). Default: ``False``.
+        groups (int): the layer's number of groups (keyword only). Default: 1.
+        generator (torch.Generator, optional): the random generator to draw from (keyword only). Default: ``None``.
+
+    Shape:
+        - tensor: complex, any shape with at least 2 dimensions.
+        - Output: ``tensor`` itself, filled in place.
+
+    Example::
+
+        >>> w = torch.empty(256, 128, 3, 3, dtype=torch.cfloat)
+        >>> w = deepcomplex.init.complex_rayleigh_(w, "he")
+        >>> round(float(w.abs().pow(2).mean() * 128 * 9), 1)  # E|W|^2 fan_in = 2
+        2.0
+    """
     _check_complex("complex_rayleigh_", tensor)
     sigma = _sigma(tensor, criterion, transposed, groups)
     real = tensor.real.dtype
@@ -66,11 +121,37 @@ def complex_rayleigh_(tensor: torch.Tensor, criterion: str = "he", *, transposed
 
 def complex_independent_(tensor: torch.Tensor, criterion: str = "he", *, transposed: bool = False, groups: int = 1,
                          generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Fill ``tensor`` with a semi-unitary draw (Trabelsi et al., Sec. 3.6, "independent" filters), scaled per part.
+    r"""Fill a complex tensor in place with a semi-unitary draw ("independent" filters), scaled per part.
 
-    A complex Gaussian matrix of shape (d0 * d1, prod(kernel)) (or (d0, d1) for a Linear weight) is replaced by the
-    semi-unitary factor U Vh of its SVD, reshaped to the weight, and its real and imaginary parts are each scaled to
-    variance sigma^2 (the same sigma as complex_rayleigh_; the square root the original code omitted is applied).
+    .. math::
+        G = U S V^{H} \text{ (SVD of a complex Gaussian matrix)}, \qquad
+        W = \sigma \left( \frac{\operatorname{Re}(U V^{H})}{\operatorname{std}(\operatorname{Re}(U V^{H}))}
+        + i \, \frac{\operatorname{Im}(U V^{H})}{\operatorname{std}(\operatorname{Im}(U V^{H}))} \right)
+
+    (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6.) :math:`G` has shape
+    :math:`(d_0 d_1, \prod k)` for a convolution weight :math:`(d_0, d_1, *k)` (or :math:`(d_0, d_1)` for a Linear
+    weight); the semi-unitary factor :math:`U V^H` is reshaped to the weight and its real and imaginary parts are
+    each scaled to variance :math:`\sigma^2`, the same :math:`\sigma` as :func:`complex_rayleigh_` (the square root
+    the original code omitted is applied).
+
+    Args:
+        tensor (Tensor): the complex weight to fill (Linear, ConvNd or ConvTransposeNd layout).
+        criterion (str): ``"he"`` (:math:`\sigma^2 = 1 / \text{fan\_in}`) or ``"glorot"``
+            (:math:`\sigma^2 = 1 / (\text{fan\_in} + \text{fan\_out})`). Default: ``"he"``.
+        transposed (bool): the weight is a transposed convolution's (keyword only). Default: ``False``.
+        groups (int): the layer's number of groups (keyword only). Default: 1.
+        generator (torch.Generator, optional): the random generator to draw from (keyword only). Default: ``None``.
+
+    Shape:
+        - tensor: complex, any shape with at least 2 dimensions.
+        - Output: ``tensor`` itself, filled in place.
+
+    Example::
+
+        >>> w = torch.empty(64, 128, 3, 3, dtype=torch.cfloat)
+        >>> w = deepcomplex.init.complex_independent_(w, "glorot")
+        >>> round(float(w.real.var() * (128 * 9 + 64 * 9)), 3)  # Var(Re W) = 1 / (fan_in + fan_out)
+        1.0
     """
     _check_complex("complex_independent_", tensor)
     sigma = _sigma(tensor, criterion, transposed, groups)
@@ -87,7 +168,29 @@ def complex_independent_(tensor: torch.Tensor, criterion: str = "he", *, transpo
 
 
 def complex_bias_uniform_(tensor: torch.Tensor, fan_in: int, *, generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Fill a complex bias with Re and Im each ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (torch's default bias rule, per part)."""
+    r"""Fill a complex bias in place with uniform real and imaginary parts (torch's default bias rule, per part).
+
+    .. math::
+        \operatorname{Re} b, \operatorname{Im} b \sim \mathcal{U}\left(-\frac{1}{\sqrt{\text{fan\_in}}},
+        \frac{1}{\sqrt{\text{fan\_in}}}\right) \text{ independently}
+
+    as ``torch.nn.Linear`` / ``torch.nn.Conv2d`` initialise their bias; a ``fan_in`` of 0 gives zeros.
+
+    Args:
+        tensor (Tensor): the complex bias to fill.
+        fan_in (int): the layer's fan-in (e.g. the first value of :func:`calculate_fans`).
+        generator (torch.Generator, optional): the random generator to draw from (keyword only). Default: ``None``.
+
+    Shape:
+        - tensor: complex, any shape (usually :math:`(C_{out})`).
+        - Output: ``tensor`` itself, filled in place.
+
+    Example::
+
+        >>> b = deepcomplex.init.complex_bias_uniform_(torch.empty(16, dtype=torch.cfloat), fan_in=75)
+        >>> b.shape, bool((torch.view_as_real(b).abs() <= 75 ** -0.5).all())
+        (torch.Size([16]), True)
+    """
     _check_complex("complex_bias_uniform_", tensor)
     bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
     with torch.no_grad():

@@ -9,8 +9,6 @@ image is used in 0..255 grey levels, the scale of the measures' default contrast
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +16,7 @@ import numpy as np
 import torch
 
 from deepcomplex.shearlet import edge_measure, ridge_measure
+from deepcomplex.train.plots import save_figure
 
 SHEARS = ("exact", "coshrem")
 
@@ -40,22 +39,6 @@ def load_image(index: int, data_dir) -> tuple[torch.Tensor, str]:
     if not 0 <= index < len(images):
         raise SystemExit(f"--index must be in [0, {len(images) - 1}], got {index}")
     return images[index].to(torch.float64), f"Fashion-MNIST test image {index} (label {int(labels[index])})"
-
-
-def save_atomically(fig, out: Path) -> None:
-    """Write the figure to a temporary file next to ``out``, then rename it over ``out``."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", dpi=120)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; give it a normal file's mode
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def main(argv=None) -> Path:
@@ -90,7 +73,7 @@ def main(argv=None) -> Path:
             fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
     out = Path(args.out)
-    save_atomically(fig, out)
+    save_figure(fig, out, dpi=120)  # atomically, with a normal file's mode
     plt.close(fig)
     print(f"wrote {out}")
     return out

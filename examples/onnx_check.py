@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from deepcomplex.export import to_onnx
-from deepcomplex.train.engine import _load_run
+from deepcomplex.train import load_run
 
 
 def main() -> None:
@@ -25,7 +25,8 @@ def main() -> None:
     args = parser.parse_args()
     import onnxruntime as ort
 
-    _, cfg, model, x, y = _load_run(args.run)
+    run = load_run(args.run)
+    cfg, model, x, y = run.config, run.model, run.x_test, run.y_test
     if cfg.task != "classification":
         raise SystemExit(f"{args.run} is a {cfg.task} run; this check is for image classification")
     model.eval()

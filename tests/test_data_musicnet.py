@@ -14,6 +14,8 @@ import pytest
 import torch
 
 import deepcomplex.data.musicnet as mn
+import deepcomplex.data.musicnet.windows as mn_windows
+import deepcomplex.data.synthetic.musicnet as synth
 from deepcomplex.data.idx import DataFormatError
 from deepcomplex.data.musicnet import (CSV_COLUMNS, TEST_IDS, VALIDATION_IDS, MusicNetMissingError, load_musicnet,
                                        read_labels_csv, read_musicnet, read_wav, resample, write_synthetic_musicnet,
@@ -47,7 +49,7 @@ def expected_notes(i: int) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------------------------------
 
 def test_layouts_hold_the_split_ids_and_the_generated_notes(datasets, recordings):
-    train_ids = mn._synthetic_train_ids(N_TRAIN)
+    train_ids = synth._synthetic_train_ids(N_TRAIN)
     assert sorted(recordings) == sorted([*TEST_IDS, *VALIDATION_IDS, *train_ids])
     csv_root = datasets[0]
     assert all((csv_root / "test_data" / f"{i}.wav").is_file() for i in TEST_IDS)  # where the release has them
@@ -111,7 +113,7 @@ def test_real_intervaltree_objects(tmp_path):
         record[1] = tree_standin
         data = io.BytesIO()
         np.lib.format.write_array_header_1_0(data, {"descr": "|O", "fortran_order": False, "shape": (2,)})
-        mn._DisguisedPickler(data, protocol=2).dump(record)
+        synth._DisguisedPickler(data, protocol=2).dump(record)
         zf.writestr("2303.npy", data.getvalue())
     (tmp_path / "standin.npz").write_bytes(buf.getvalue())
     loaded = np.load(tmp_path / "standin.npz", allow_pickle=True, encoding="latin1")["2303"]
@@ -148,7 +150,7 @@ def sounding(notes: np.ndarray, centre: int) -> np.ndarray:
 
 def test_train_windows_audio_and_centre_labels(datasets, recordings):
     x, y = load_musicnet(datasets[0], "train")
-    ids = mn._synthetic_train_ids(N_TRAIN)
+    ids = synth._synthetic_train_ids(N_TRAIN)
     assert x.recording_ids == tuple(ids)
     n_res = math.ceil(SECONDS * RATE * 110 / 441)  # resample_poly's output length
     per_recording = (n_res - 4096) // 512 + 1
@@ -240,7 +242,7 @@ def test_resampled_audio_is_cached_once(datasets):
     mn.clear_musicnet_cache()
     x1, y1 = load_musicnet(datasets[0], "test")
     x2, _ = load_musicnet(datasets[0], "test", stride=256)
-    assert x1.store is x2.store is y1.store and len(mn._CACHE) == 1
+    assert x1.store is x2.store is y1.store and len(mn_windows._CACHE) == 1
     mn.clear_musicnet_cache()
     assert load_musicnet(datasets[0], "test")[0].store is not x1.store
 
@@ -412,7 +414,7 @@ def test_wrong_npz_contents(tmp_path):
 
 def _disguised(obj) -> bytes:
     buf = io.BytesIO()
-    mn._DisguisedPickler(buf, protocol=2).dump(obj)
+    synth._DisguisedPickler(buf, protocol=2).dump(obj)
     return buf.getvalue()
 
 

@@ -193,7 +193,7 @@ def test_cli_exports_a_trained_run_and_generates_audio_sets(tmp_path, capsys):
     from deepcomplex.cli import main as cli
     from deepcomplex.data import load_split
     from deepcomplex.train import TrainConfig, train
-    from deepcomplex.train.engine import load_run_model
+    from deepcomplex.train.runs import load_run_model
 
     data = write_band_idx(tmp_path)
     run = tmp_path / "run"

@@ -76,15 +76,6 @@ def test_shapes_and_output_bias(name):
         assert torch.allclose(model(torch.zeros(2, 1, 2048)), torch.full((2, 10), -5.0))
 
 
-def test_keras_same_padding_lengths():
-    for n in (4096, 1024, 1023, 7):
-        for k, s in ((6, 2), (3, 2), (3, 1)):
-            pad = mm.KerasSamePad1d(k, s)(torch.ones(1, 1, n, dtype=torch.complex64))
-            assert conv_len(pad.shape[-1], k, s) == -(-n // s)
-    padded = mm.KerasSamePad1d(3, 2)(torch.ones(1, 1, 1024))
-    assert padded.shape[-1] == 1025 and padded[0, 0, 0] == 1 and padded[0, 0, -1] == 0  # odd sample on the right
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_bad_input_names_the_model(name):
     model = create_model(name, window=1024)

@@ -11,7 +11,6 @@ import deepcomplex.models.timit  # noqa: F401  (registers the models)
 from deepcomplex.data.timit import load_timit, write_synthetic_timit
 from deepcomplex.functional.loss import LOG_EPS, log_magnitude, log_magnitude_mse
 from deepcomplex.models.registry import count_parameters, create_model, list_models
-from deepcomplex.models.timit import ConvLSTM1d
 
 NAMES = ("timit_convlstm", "timit_convlstm_real")
 
@@ -155,37 +154,6 @@ def test_double_precision_keeps_parameter_kinds(name, dtype):
     assert [p.is_complex() for p in model.parameters()] == kinds
     assert {p.dtype for p in model.parameters()} <= {torch.float64, torch.complex128}
     assert model(_crandn(1, 2, 9, dtype=torch.complex128)).dtype == torch.complex128
-
-
-def test_real_convlstm_equals_torch_lstm_at_kernel_1_width_1():
-    """A ConvLSTM with a 1-wide kernel on a 1-wide input is an LSTM: compare with torch.nn.LSTM (gates i, f, g, o)."""
-    torch.manual_seed(0)
-    conv = ConvLSTM1d(3, 4, 1, num_layers=2, batch_first=True).double()
-    lstm = torch.nn.LSTM(3, 4, num_layers=2, batch_first=True).double()
-    with torch.no_grad():
-        for k, cell in enumerate(conv.cells):
-            getattr(lstm, f"weight_ih_l{k}").copy_(cell.conv_ih.weight[:, :, 0])
-            getattr(lstm, f"weight_hh_l{k}").copy_(cell.conv_hh.weight[:, :, 0])
-            getattr(lstm, f"bias_ih_l{k}").copy_(cell.conv_ih.bias)
-            getattr(lstm, f"bias_hh_l{k}").zero_()
-    x = torch.randn(2, 5, 3, dtype=torch.float64)
-    h0, c0 = torch.randn(2, 2, 4, dtype=torch.float64), torch.randn(2, 2, 4, dtype=torch.float64)
-    out, (h, c) = conv(x.unsqueeze(-1), (h0.unsqueeze(-1), c0.unsqueeze(-1)))
-    ref, (h_ref, c_ref) = lstm(x, (h0, c0))
-    torch.testing.assert_close(out.squeeze(-1), ref)
-    torch.testing.assert_close(h.squeeze(-1), h_ref)
-    torch.testing.assert_close(c.squeeze(-1), c_ref)
-    # time-major layout gives the same
-    conv.batch_first = False
-    out_t, _ = conv(x.unsqueeze(-1).transpose(0, 1), (h0.unsqueeze(-1), c0.unsqueeze(-1)))
-    torch.testing.assert_close(out_t.transpose(0, 1), out)
-    # initial forget-gate bias 1, other biases 0
-    fresh = ConvLSTM1d(2, 3, 3)
-    assert fresh.cells[0].conv_ih.bias.tolist() == [0.0] * 3 + [1.0] * 3 + [0.0] * 6
-    with pytest.raises(ValueError, match="ConvLSTM1d expects 2 input channels, got 3"):
-        fresh(torch.zeros(1, 2, 3, 5))
-    with pytest.raises(ValueError, match="ConvLSTM1d expects a 4D input"):
-        fresh(torch.zeros(2, 3, 5))
 
 
 @pytest.mark.parametrize("name", NAMES)

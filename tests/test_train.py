@@ -11,7 +11,7 @@ import torch
 from conftest import write_band_idx
 from deepcomplex.cli import main as cli
 from deepcomplex.train import TrainConfig, evaluate_run, train
-from deepcomplex.train.engine import RECIPES, learning_rate
+from deepcomplex.train import RECIPES, learning_rate
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_dcn_recipe_optimizer_decay_and_clipping(idx_dir, tmp_path):
     cfg = _cfg(idx_dir, tmp_path / "dcn", epochs=1, **_recipe("dcn-cifar"))
     assert cfg.batch_size == 64 and cfg.lr == 0.1 and RECIPES["dcn-cifar"]["epochs"] == 200
     from deepcomplex.models import create_model
-    from deepcomplex.train.engine import make_optimizer
+    from deepcomplex.train.schedules import make_optimizer
 
     model = create_model("complex_cnn_small")
     opt = make_optimizer(cfg, model)
@@ -116,7 +116,7 @@ def test_dcn_recipe_optimizer_decay_and_clipping(idx_dir, tmp_path):
 
 
 def test_augment_modes_mirror_and_shift_as_named():
-    from deepcomplex.train.engine import _augment
+    from deepcomplex.train.schedules import augment_batch as _augment
 
     images = torch.rand(64, 1, 8, 8)
     for mode in ("none", "flip", "flip-shift", "flip-shift-0.125"):
@@ -141,6 +141,56 @@ def test_doubled_rate_cosine_recipes():
     cfg = TrainConfig(**RECIPES["cosine-2x"])
     rates = [learning_rate(cfg, s, 1000) for s in range(1000)]
     assert sum(rates) / len(rates) == pytest.approx(1e-3, rel=2e-3)  # the paper's constant rate, on average
+
+
+def test_readme_recipe_table_is_generated_from_the_recipes():
+    """Editing RECIPES without regenerating the README's table (recipes_markdown()) fails here."""
+    from deepcomplex.train.recipes import recipes_markdown
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    lines = readme.splitlines()
+    start = lines.index("| recipe | optimizer | learning rate | batch, epochs | augmentation |")
+    end = next(i for i in range(start, len(lines)) if not lines[i].startswith("|"))
+    assert "\n".join(lines[start:end]) == recipes_markdown(), "regenerate README.md's table with recipes_markdown()"
+    assert len(lines[start:end]) == 2 + len(RECIPES)
+
+
+def test_train_help_names_every_recipe_with_its_description(capsys):
+    from deepcomplex.train.recipes import Recipe
+
+    with pytest.raises(SystemExit):
+        cli(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for name, recipe in RECIPES.items():
+        assert isinstance(recipe, Recipe) and recipe.name == name
+        assert f"{recipe.title}: {' '.join(recipe.description.split())}" in text, name
+        assert TrainConfig(**recipe).lr == recipe.get("lr", 1e-3)  # every entry's settings make a valid config
+
+
+def test_public_run_api_loads_evaluates_and_reports_a_run(idx_dir, tmp_path, capsys):
+    from deepcomplex.train import load_run, load_run_model, read_result, summarize_result
+
+    out = tmp_path / "run"
+    assert cli(["train", "--model", "complex_cnn_small", "--dataset", "mnist", "--data-dir", str(idx_dir), "--epochs",
+                "1", "--batch-size", "50", "--limit-train", "200", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out.strip()
+    result = read_result(out)
+    assert read_result(out / "checkpoint.pt") == result and summarize_result(result) == printed
+    run = load_run(out, limit_test=30)
+    state, cfg, model, x, y = run  # unpacks like a tuple
+    assert run.epoch == 1 and cfg.limit_test == 30 and len(y) == 30 and x.shape == (30, 1, 28, 28)
+    assert cfg.model_args == result["model_args"] and state["epoch"] == 0
+    cfg2, model2, shape = load_run_model(str(out))
+    assert shape == (1, 28, 28) and cfg2.limit_test is None
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, model2.state_dict()[k]), k
+    assert evaluate_run(out)["test_accuracy"] == pytest.approx(result["test_accuracy"])
+
+    def refuse(cfg):
+        raise ValueError(f"refused: {cfg.model}")
+
+    with pytest.raises(ValueError, match="refused: complex_cnn_small"):
+        load_run(out, check=refuse)
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

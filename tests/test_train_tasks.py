@@ -11,7 +11,7 @@ from deepcomplex.cli import main as cli
 from deepcomplex.data.musicnet import write_synthetic_musicnet
 from deepcomplex.data.timit import write_synthetic_timit
 from deepcomplex.train import TrainConfig, evaluate_run, train
-from deepcomplex.train.engine import RECIPES, learning_rate
+from deepcomplex.train import RECIPES, learning_rate
 from deepcomplex.train.metrics import average_precision_micro
 
 
@@ -66,7 +66,7 @@ def test_musicnet_trains_and_writes_average_precision(musicnet_dir, tmp_path, ca
     assert report["test_average_precision"] == pytest.approx(saved["test_average_precision"], abs=1e-6)
     assert report["test_loss"] == pytest.approx(saved["test_loss"], rel=1e-5)
     from deepcomplex.models import create_model
-    from deepcomplex.train.engine import load_data
+    from deepcomplex.train.config import load_data
 
     cfg = TrainConfig(**saved["config"])
     _, _, xte, yte = load_data(cfg, train=False)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import zlib
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
 import numpy as np
 
-PathLike = Union[str, os.PathLike]
+from ..io import PathLike, atomic_write_bytes
 
 # IDX type codes: https://yann.lecun.com/exdb/mnist/ (third byte of the magic number)
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"),
@@ -76,6 +75,4 @@ def write_idx(path: PathLike, array: np.ndarray, compress: Optional[bool] = None
     path = Path(path)
     if compress if compress is not None else path.suffix == ".gz":
         data = gzip.compress(data)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, data)

@@ -42,9 +42,6 @@ DATASETS = {
     "mnist": IDXDataset("mnist", _STEMS, None, None, "put the four MNIST IDX files (.gz or raw) in that directory"),
 }
 
-# "60k": the standard split. "10k20E" (CoShNet): train on the 10k test split, evaluate on the 60k training split.
-SPLITS = {"60k": ("train", "test"), "10k20E": ("test", "train")}
-
 
 def _find(directory: Path, stem: str) -> Optional[Path]:
     for name in (stem + ".gz", stem):
@@ -97,17 +94,11 @@ def load_part(dataset: str, part: str, data_dir: Optional[PathLike] = None, veri
         raise DataFormatError(f"{arrays['images_path']}: expected uint8 images of shape (N, H, W), "
                               f"got {images.dtype} {images.shape}")
     if labels.ndim != 1 or labels.dtype != np.uint8:
-        raise DataFormatError(f"{arrays['labels_path']}: expected uint8 labels of shape (N,), got {labels.dtype} {labels.shape}")
+        raise DataFormatError(f"{arrays['labels_path']}: expected uint8 labels of shape (N,), "
+                              f"got {labels.dtype} {labels.shape}")
     if len(images) != len(labels):
         raise DataFormatError(f"{dataset} {part}: {len(images)} images but {len(labels)} labels")
     if labels.size and labels.max() >= spec.num_classes:
         raise DataFormatError(f"{arrays['labels_path']}: label {int(labels.max())} outside 0..{spec.num_classes - 1}")
     return torch.from_numpy(images.copy()), torch.from_numpy(labels.astype(np.int64))
 
-
-def load_split(dataset: str, split: str = "60k", data_dir: Optional[PathLike] = None, verify: bool = True):
-    """(train_images, train_labels, test_images, test_labels) for a split in SPLITS ("60k" or "10k20E")."""
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; available: {sorted(SPLITS)}")
-    train_part, test_part = SPLITS[split]
-    return (*load_part(dataset, train_part, data_dir, verify), *load_part(dataset, test_part, data_dir, verify))

@@ -9,7 +9,28 @@ from .._validation import check_channels, check_complex
 
 
 def crelu(input: torch.Tensor) -> torch.Tensor:
-    """CReLU(z) = ReLU(Re z) + i ReLU(Im z) (Trabelsi et al., Eq. 5); keeps the memory layout of ``input``."""
+    r"""Apply the complex ReLU: ReLU on the real and on the imaginary part separately.
+
+    .. math::
+        \operatorname{CReLU}(z) = \operatorname{ReLU}(\operatorname{Re} z) + i \operatorname{ReLU}(\operatorname{Im} z)
+
+    (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eq. 5.) The output keeps the memory layout of ``input``.
+
+    Args:
+        input (Tensor): complex input of any shape.
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape, dtype and memory layout as the input.
+
+    Example::
+
+        >>> z = torch.randn(2, 3, 4, 4, dtype=torch.cfloat)
+        >>> F.crelu(z).shape
+        torch.Size([2, 3, 4, 4])
+        >>> F.crelu(torch.tensor([1 - 2j, -1 + 3j]))
+        tensor([1.+0.j, 0.+3.j])
+    """
     check_complex("crelu", input)
     return split_relu(input)
 
@@ -54,10 +75,32 @@ class _ModReLU(torch.autograd.Function):
 
 
 def modrelu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """modReLU(z) = ReLU(|z| + b) z / |z| (Arjovsky et al., 2016; Trabelsi et al., Eq. 4), defined as 0 at z = 0.
+    r"""Apply modReLU: a ReLU on the modulus with a learned real bias, keeping the phase.
 
-    ``bias`` is real with one entry per channel (dim 1) or a single shared entry. The output and its gradient are
-    finite everywhere: at z = 0 the phase z/|z| is replaced by 0, so no 0/0 reaches autograd.
+    .. math::
+        \operatorname{modReLU}(z) = \operatorname{ReLU}(|z| + b) \, \frac{z}{|z|}, \qquad \operatorname{modReLU}(0) = 0
+
+    (Arjovsky et al., 2016, "Unitary Evolution Recurrent Neural Networks", ICML; Trabelsi et al., 2018, "Deep Complex
+    Networks", ICLR, Eq. 4.) The output and its gradient are finite everywhere: at :math:`z = 0` the phase
+    :math:`z / |z|` is replaced by 0, so no 0/0 reaches autograd.
+
+    Args:
+        input (Tensor): complex input, channels along dimension 1 (dimension 0 for 1-D input).
+        bias (Tensor): real bias :math:`b`, one entry per channel (as ``torch.nn.PReLU``'s weight) or a single
+            entry shared by all elements. A complex bias raises ``TypeError``.
+
+    Shape:
+        - Input: :math:`(N, C, *)`, :math:`(C)` or any shape when ``bias`` has one entry; complex.
+        - Bias: :math:`(C)` or :math:`(1)`, real.
+        - Output: the shape of the input.
+
+    Example::
+
+        >>> z = torch.randn(2, 3, 4, 4, dtype=torch.cfloat)
+        >>> F.modrelu(z, torch.full((3,), -0.5)).shape
+        torch.Size([2, 3, 4, 4])
+        >>> F.modrelu(torch.tensor([3 + 4j, 0.3 + 0.4j]), torch.tensor([-1.0]))
+        tensor([2.4000+3.2000j, 0.0000+0.0000j])
     """
     check_complex("modrelu", input)
     if bias.is_complex():
@@ -73,7 +116,30 @@ def modrelu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
 
 
 def zrelu(input: torch.Tensor) -> torch.Tensor:
-    """zReLU(z) = z if arg z lies in [0, pi/2] (Re z >= 0 and Im z >= 0), else 0 (Guberman, 2016; Trabelsi et al., Eq. 6)."""
+    r"""Apply zReLU: pass :math:`z` where it lies in the first quadrant, zero elsewhere.
+
+    .. math::
+        \operatorname{zReLU}(z) = \begin{cases} z & \text{if } \arg z \in [0, \pi/2]
+        \text{ (Re } z \ge 0 \text{ and Im } z \ge 0\text{)} \\ 0 & \text{otherwise} \end{cases}
+
+    (Guberman, 2016, "On Complex Valued Convolutional Neural Networks"; Trabelsi et al., 2018, "Deep Complex Networks",
+    ICLR, Eq. 6.) An element with a NaN part gives 0.
+
+    Args:
+        input (Tensor): complex input of any shape.
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape as the input.
+
+    Example::
+
+        >>> z = torch.randn(2, 3, 4, 4, dtype=torch.cfloat)
+        >>> F.zrelu(z).shape
+        torch.Size([2, 3, 4, 4])
+        >>> F.zrelu(torch.tensor([1 + 2j, 1 - 2j, -1 + 2j])) != 0
+        tensor([ True, False, False])
+    """
     check_complex("zrelu", input)
     parts = torch.view_as_real(input)
     # min(Re, Im) >= 0: one comparison per element, 2x faster than (parts >= 0).all(-1); NaN gives 0 either way
@@ -81,7 +147,29 @@ def zrelu(input: torch.Tensor) -> torch.Tensor:
 
 
 def cardioid(input: torch.Tensor) -> torch.Tensor:
-    """Cardioid f(z) = (1 + cos(arg z)) z / 2 (Virtue et al., 2017), with cos(arg 0) taken as 1 so f(0) = 0."""
+    r"""Apply the cardioid: scale each element by a factor in [0, 1] that depends on its phase only.
+
+    .. math::
+        f(z) = \tfrac{1}{2} \left(1 + \cos(\arg z)\right) z
+
+    (Virtue, Yu and Lustig, 2017, "Better than Real: Complex-valued Neural Nets for MRI Fingerprinting", ICIP.)
+    :math:`\cos(\arg 0)` is taken as 1, so :math:`f(0) = 0`; on the real line the cardioid is the ReLU.
+
+    Args:
+        input (Tensor): complex input of any shape.
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape as the input.
+
+    Example::
+
+        >>> z = torch.randn(2, 3, 4, 4, dtype=torch.cfloat)
+        >>> F.cardioid(z).shape
+        torch.Size([2, 3, 4, 4])
+        >>> F.cardioid(torch.tensor([2 + 0j, -2 + 0j, 2j]))
+        tensor([2.+0.j, -0.+0.j, 0.+1.j])
+    """
     check_complex("cardioid", input)
     r = input.abs()
     nonzero = r > 0
@@ -90,7 +178,31 @@ def cardioid(input: torch.Tensor) -> torch.Tensor:
 
 
 def complex_to_real(input: torch.Tensor, mode: str = "cat", dim: int = 1) -> torch.Tensor:
-    """Complex -> real for heads: ``"cat"`` concatenates [Re | Im] along ``dim``; ``"abs"`` takes the modulus."""
+    r"""Map a complex tensor to a real one for real-valued heads: [Re | Im] concatenated, or the modulus.
+
+    .. math::
+        \text{cat}: \; y = [\operatorname{Re} z \,|\, \operatorname{Im} z] \text{ along } \texttt{dim}, \qquad
+        \text{abs}: \; y = |z|
+
+    Args:
+        input (Tensor): complex input.
+        mode (str): ``"cat"`` concatenates the real and imaginary parts along ``dim``; ``"abs"`` takes the modulus
+            elementwise. Any other value raises ``ValueError``. Default: ``"cat"``.
+        dim (int): dimension along which ``"cat"`` concatenates (ignored by ``"abs"``). Default: 1.
+
+    Shape:
+        - Input: :math:`(N, C, *)` complex (any shape with a dimension ``dim`` for ``"cat"``).
+        - Output: real; :math:`(N, 2C, *)` for ``"cat"`` with ``dim=1`` (Re channels first, then Im),
+          :math:`(N, C, *)` for ``"abs"``.
+
+    Example::
+
+        >>> z = torch.randn(8, 10, dtype=torch.cfloat)
+        >>> F.complex_to_real(z).shape
+        torch.Size([8, 20])
+        >>> F.complex_to_real(z, mode="abs").dtype
+        torch.float32
+    """
     check_complex("complex_to_real", input)
     if mode == "cat":
         return torch.cat([input.real, input.imag], dim=dim)

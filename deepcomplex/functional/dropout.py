@@ -20,7 +20,31 @@ def _apply_mask(input: torch.Tensor, mask_shape, p: float) -> torch.Tensor:
 
 
 def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True) -> torch.Tensor:
-    """Zero each complex element with probability ``p`` (Re and Im together) and scale the rest by 1 / (1 - p)."""
+    r"""Zero each complex element with probability ``p`` (Re and Im together) and scale the rest by :math:`1 / (1 - p)`.
+
+    .. math::
+        y = \frac{m}{1 - p} \, z, \qquad m \sim \operatorname{Bernoulli}(1 - p) \text{ per complex element}
+
+    One real mask is shared by the real and imaginary parts, so a kept element keeps its phase. In evaluation
+    (``training=False``) or with ``p = 0`` the input is returned unchanged; ``p = 1`` gives zeros.
+
+    Args:
+        input (Tensor): complex input of any shape.
+        p (float): probability of an element to be zeroed, in [0, 1]. Default: 0.5.
+        training (bool): apply dropout if ``True``. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape as the input.
+
+    Example::
+
+        >>> z = torch.randn(8, 100, dtype=torch.cfloat)
+        >>> F.dropout(z, p=0.2).shape
+        torch.Size([8, 100])
+        >>> torch.equal(F.dropout(z, p=0.2, training=False), z)
+        True
+    """
     check_complex("dropout", input)
     _check_p("dropout", p)
     if not training or p == 0.0:
@@ -29,7 +53,34 @@ def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True) -> torch
 
 
 def dropout2d(input: torch.Tensor, p: float = 0.5, training: bool = True) -> torch.Tensor:
-    """Zero whole complex channels of a (N, C, H, W) or (C, H, W) input with probability ``p``; scale by 1 / (1 - p)."""
+    r"""Zero whole complex channels with probability ``p`` and scale the rest by :math:`1 / (1 - p)`.
+
+    .. math::
+        y_{n, c} = \frac{m_{n, c}}{1 - p} \, z_{n, c}, \qquad m_{n, c} \sim \operatorname{Bernoulli}(1 - p)
+        \text{ per (sample, channel)}
+
+    where :math:`z_{n, c}` is a whole :math:`(H, W)` plane; the mask is shared by Re and Im, as
+    ``torch.nn.functional.dropout2d`` applied to both parts with one draw. In evaluation (``training=False``) or with
+    ``p = 0`` the input is returned unchanged; ``p = 1`` gives zeros.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        p (float): probability of a channel to be zeroed, in [0, 1]. Default: 0.5.
+        training (bool): apply dropout if ``True``. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`, complex.
+        - Output: the same shape as the input.
+
+    Example::
+
+        >>> z = torch.randn(4, 16, 8, 8, dtype=torch.cfloat)
+        >>> y = F.dropout2d(z, p=0.5)
+        >>> y.shape
+        torch.Size([4, 16, 8, 8])
+        >>> bool(((y == 0).all(-1).all(-1) | (y != 0).all(-1).all(-1)).all())  # whole planes are kept or zeroed
+        True
+    """
     check_complex("dropout2d", input)
     check_rank("dropout2d", input, (3, 4), "(unbatched (C, H, W) or batched (N, C, H, W))")
     _check_p("dropout2d", p)

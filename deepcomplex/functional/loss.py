@@ -12,7 +12,7 @@ floor sits 96 dB below it, about 21 dB above the quantization noise of 16-bit au
 gradient by 500.
 
 The Deep Complex Networks paper (Trabelsi et al., 2018) evaluates TIMIT next-frame spectrum prediction by "MSE on the
-log-magnitude" (as shared/PAPERS.md recalls; its exact log base and floor are not confirmed here), which is what
+log-magnitude" (its exact log base and floor are not confirmed here), which is what
 ``log_magnitude_mse`` computes with this definition.
 """
 from __future__ import annotations

@@ -1,10 +1,14 @@
-"""Complex normalization by 2x2 whitening (Trabelsi et al., Sec. 3.5, Eqs. 11-12): y = gamma V^(-1/2) (x - E[x]) + beta."""
+"""Complex normalization by 2x2 whitening: y = gamma V^(-1/2) (x - E[x]) + beta.
+
+(Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.5, Eqs. 11-12.)
+"""
 from __future__ import annotations
 
 import math
 from typing import Optional, Sequence, Union
 
 import torch
+import torch.nn.functional as F
 
 from .._extension import serves
 from .._layout import as_complex, channel_pairs, complex_to_interleaved, dense, interleaved_to_complex
@@ -12,12 +16,38 @@ from .._validation import check_complex
 
 
 def whitening_matrix(vrr: torch.Tensor, vri: torch.Tensor, vii: torch.Tensor, eps: float):
-    """Closed-form inverse square root of [[Vrr + eps, Vri], [Vri, Vii + eps]] as (Wrr, Wri, Wii).
+    r"""Compute the closed-form inverse square root of the 2x2 covariance :math:`V + \epsilon I` of a complex variable.
 
-    s = sqrt(det), t = sqrt(trace + 2 s), V^(-1/2) = [[Vii + s, -Vri], [-Vri, Vrr + s]] / (s t), with eps on the
-    diagonal. det is computed as max(Vrr Vii - Vri^2, 0) + eps (Vrr + Vii) + eps^2, which is >= eps^2 even for a
-    constant channel or one whose imaginary part is exactly proportional to its real part, so the result and its
-    gradient stay finite without any data-dependent branch.
+    For :math:`V = [[V_{rr}, V_{ri}], [V_{ri}, V_{ii}]]` (the whitening of Trabelsi et al., 2018, "Deep Complex
+    Networks", ICLR, Eq. 11), with :math:`\epsilon` added to the diagonal:
+
+    .. math::
+        s = \sqrt{\det V}, \quad t = \sqrt{\operatorname{tr} V + 2 s}, \quad
+        V^{-1/2} = \frac{1}{s t} \begin{bmatrix} V_{ii} + s & -V_{ri} \\ -V_{ri} & V_{rr} + s \end{bmatrix}
+
+    :math:`\det V` is computed as :math:`\max(V_{rr} V_{ii} - V_{ri}^2, 0) + \epsilon (V_{rr} + V_{ii}) +
+    \epsilon^2`, which is :math:`\ge \epsilon^2` even for a constant channel or one whose imaginary part is exactly
+    proportional to its real part, so the result and its gradient stay finite without any data-dependent branch.
+
+    Args:
+        vrr (Tensor): real variances :math:`V_{rr} = \operatorname{Var}(\operatorname{Re} x)`.
+        vri (Tensor): real covariances :math:`V_{ri} = \operatorname{Cov}(\operatorname{Re} x, \operatorname{Im} x)`.
+        vii (Tensor): real variances :math:`V_{ii} = \operatorname{Var}(\operatorname{Im} x)`.
+        eps (float): added to :math:`V_{rr}` and :math:`V_{ii}` (use 0 for the exact inverse square root).
+
+    Shape:
+        - vrr, vri, vii: real tensors of broadcastable shapes :math:`(*)`, e.g. :math:`(C)` for per-channel
+          statistics.
+        - Output: a tuple :math:`(W_{rr}, W_{ri}, W_{ii})` of real tensors of the broadcast shape :math:`(*)`, the
+          entries of the symmetric matrix :math:`W = (V + \epsilon I)^{-1/2}`.
+
+    Example::
+
+        >>> wrr, wri, wii = F.whitening_matrix(torch.tensor(4.0), torch.tensor(0.0), torch.tensor(1.0), 0.0)
+        >>> wrr, wii
+        (tensor(0.5000), tensor(1.))
+        >>> [w.shape for w in F.whitening_matrix(torch.ones(3), torch.zeros(3), torch.ones(3), 1e-4)]
+        [torch.Size([3]), torch.Size([3]), torch.Size([3])]
     """
     det = torch.clamp(vrr * vii - vri * vri, min=0) + eps * (vrr + vii) + eps * eps
     vrr, vii = vrr + eps, vii + eps
@@ -47,7 +77,8 @@ def _stats(xr: torch.Tensor, dims: Sequence[int]):
     xc = xr - mean
     re, im = xc[..., 0], xc[..., 1]
     rdims = [d if d >= 0 else d + 1 for d in dims]  # same dims on the (...,) view without the trailing 2
-    return mean, xc, (re * re).mean(rdims, keepdim=True), (re * im).mean(rdims, keepdim=True), (im * im).mean(rdims, keepdim=True)
+    return (mean, xc, (re * re).mean(rdims, keepdim=True), (re * im).mean(rdims, keepdim=True),
+            (im * im).mean(rdims, keepdim=True))
 
 
 def _gamma_times(w, weight, shape):
@@ -181,18 +212,56 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
                        weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
                        training: bool = False, momentum: Optional[float] = 0.1, eps: float = 1e-4,
                        num_batches_tracked: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Complex batch normalization (Trabelsi et al., Eqs. 11-12) of (N, C, *) input, per channel over N and *.
+    r"""Apply complex batch normalization: per-channel 2x2 whitening of [Re, Im] over the batch, then a 2x2 affine map.
 
-    running_mean is complex (C,), running_covar real (C, 3) holding [Vrr, Vri, Vii]; both are updated in place in
-    training. Conventions follow torch.nn.BatchNorm: the batch is normalized with its biased covariance, the running
-    covariance tracks the unbiased estimate, and eps is added to Vrr and Vii wherever V is used (training and eval).
-    (The original code instead stores the biased covariance with eps already added.) ``momentum=None`` gives a
-    cumulative moving average over ``num_batches_tracked`` (already incremented for this batch).
-    weight is real (C, 3) = [gamma_rr, gamma_ri, gamma_ii]; bias is complex (C,).
+    .. math::
+        \tilde{x} = (V + \epsilon I)^{-1/2} (x - \operatorname{E}[x]), \qquad y = \gamma \tilde{x} + \beta
+
+    (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eqs. 11-12), where :math:`x` is viewed as the real
+    2-vector [Re x, Im x], :math:`V` is its 2x2 covariance per channel (over :math:`N` and the spatial dimensions),
+    :math:`\gamma = [[\gamma_{rr}, \gamma_{ri}], [\gamma_{ri}, \gamma_{ii}]]` is symmetric and :math:`\beta` complex.
+
+    Conventions follow ``torch.nn.BatchNorm``: the batch is normalized with its biased covariance, the running
+    covariance tracks the unbiased estimate, and ``eps`` is added to :math:`V_{rr}` and :math:`V_{ii}` wherever
+    :math:`V` is used (training and eval). (The original code instead stores the biased covariance with eps already
+    added.) In training, ``running_mean`` and ``running_covar`` are updated in place as
+    :math:`r \leftarrow (1 - \text{momentum}) \, r + \text{momentum} \cdot \text{batch}`; in eval they are used
+    instead of the batch statistics (batch statistics are used whenever ``running_mean`` is ``None``).
+
+    Args:
+        input (Tensor): complex input with channels along dimension 1.
+        running_mean (Tensor or None): complex running mean :math:`(C)`, updated in place in training.
+        running_covar (Tensor or None): real running covariance :math:`(C, 3)` holding
+            :math:`[V_{rr}, V_{ri}, V_{ii}]`, updated in place in training.
+        weight (Tensor, optional): real :math:`(C, 3)` holding :math:`[\gamma_{rr}, \gamma_{ri}, \gamma_{ii}]`;
+            ``None`` for no scaling. Default: ``None``.
+        bias (Tensor, optional): complex shift :math:`\beta`, :math:`(C)`; ``None`` for none. Default: ``None``.
+        training (bool): normalize with the batch statistics and update the running ones. Default: ``False``.
+        momentum (float or None): weight of the batch in the running averages; ``None`` gives a cumulative moving
+            average over ``num_batches_tracked``. Default: 0.1.
+        eps (float): added to the variances :math:`V_{rr}` and :math:`V_{ii}`. Default: 1e-4.
+        num_batches_tracked (Tensor, optional): number of batches seen, already incremented for this batch; used
+            only when ``momentum`` is ``None``. Default: ``None``.
+
+    Shape:
+        - Input: :math:`(N, C, *)`, complex, at least 2 dimensions (more than one value per channel in training).
+        - Output: :math:`(N, C, *)`, the same shape as the input.
+
+    Example::
+
+        >>> x = torch.randn(8, 3, 5, 5, dtype=torch.cfloat) * 2 + 1
+        >>> running_mean = torch.zeros(3, dtype=torch.cfloat)
+        >>> running_covar = torch.tensor([[1.0, 0.0, 1.0]]).repeat(3, 1)
+        >>> y = F.complex_batch_norm(x, running_mean, running_covar, training=True)
+        >>> y.shape, running_covar.shape
+        (torch.Size([8, 3, 5, 5]), torch.Size([3, 3]))
+        >>> bool(y.mean((0, 2, 3)).abs().max() < 1e-5)
+        True
     """
     check_complex("complex_batch_norm", input)
     if input.dim() < 2:
-        raise ValueError(f"complex_batch_norm expects an input of at least 2 dimensions (N, C, ...), got {input.dim()}D")
+        raise ValueError(f"complex_batch_norm expects an input of at least 2 dimensions (N, C, ...), got "
+                         f"{input.dim()}D")
     channels = input.shape[1]
     for what, t, n in (("running_mean", running_mean, 1), ("running_covar", running_covar, 3), ("weight", weight, 3),
                        ("bias", bias, 1)):
@@ -264,12 +333,110 @@ def naive_batch_norm_train(input: torch.Tensor, weight: Optional[torch.Tensor], 
     return out, mean, cov[:, [0, 2]]
 
 
+def naive_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor], running_var: Optional[torch.Tensor],
+                     weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
+                     training: bool = False, momentum: Optional[float] = 0.1, eps: float = 1e-5,
+                     num_batches_tracked: Optional[torch.Tensor] = None) -> torch.Tensor:
+    r"""Apply naive complex batch normalization: Re and Im of each channel standardized as two real channels.
+
+    .. math::
+        y = \gamma_{re} \frac{\operatorname{Re} x - \operatorname{E}[\operatorname{Re} x]}
+            {\sqrt{\operatorname{Var}[\operatorname{Re} x] + \epsilon}} + \beta_{re}
+            + i \left(\gamma_{im} \frac{\operatorname{Im} x - \operatorname{E}[\operatorname{Im} x]}
+            {\sqrt{\operatorname{Var}[\operatorname{Im} x] + \epsilon}} + \beta_{im}\right)
+
+    The baseline that complex batch normalization by 2x2 whitening replaces (Trabelsi et al., 2018, "Deep Complex
+    Networks", ICLR, Sec. 3.5): it does not decorrelate Re and Im. It equals ``torch.nn.functional.batch_norm`` over
+    the 2C real channels [re_0, im_0, re_1, im_1, ...] of the input, so every per-channel tensor has shape (2C,) in
+    that order. Conventions follow torch: the batch is normalized with its biased variance, the running variance
+    tracks the unbiased one, and the running statistics are updated in place in training. Training on the CPU runs
+    on the compiled kernels when they are loaded (one pass for statistics and output), else on torch's batch norm.
+
+    Args:
+        input (Tensor): complex input, channels along dimension 1.
+        running_mean (Tensor, optional): real running means (2C,), or None to always use the batch statistics.
+        running_var (Tensor, optional): real running variances (2C,); given exactly when ``running_mean`` is.
+        weight (Tensor, optional): real scales [gamma_re_0, gamma_im_0, ...] (2C,). Default: None (no scaling).
+        bias (Tensor, optional): real shifts [beta_re_0, beta_im_0, ...] (2C,). Default: None (no shift).
+        training (bool): normalize with the batch statistics and update the running ones. Default: False.
+        momentum (float, optional): weight of the batch in the running averages; None gives a cumulative average
+            over ``num_batches_tracked``, which must then count this batch already. Default: 0.1.
+        eps (float): added to the variances. Default: 1e-5.
+        num_batches_tracked (Tensor, optional): the module's batch counter, read when ``momentum`` is None.
+
+    Shape:
+        - Input: :math:`(N, C, *)` complex.
+        - Output: :math:`(N, C, *)`, same dtype.
+
+    Example::
+
+        >>> x = torch.randn(8, 3, 4, 4, dtype=torch.cfloat)
+        >>> mean, var = torch.zeros(6), torch.ones(6)
+        >>> y = F.naive_batch_norm(x, mean, var, training=True)
+        >>> y.real.mean().abs() < 1e-5, mean.abs().sum() > 0
+        (tensor(True), tensor(True))
+    """
+    check_complex("naive_batch_norm", input)
+    if input.dim() < 2:
+        raise ValueError(f"naive_batch_norm expects an input of at least 2 dimensions (N, C, ...), got {input.dim()}D")
+    channels = input.shape[1]
+    for what, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (2 * channels,):
+            raise ValueError(f"naive_batch_norm expects {what} of shape ({2 * channels},) for {channels} channels, got "
+                             f"shape {tuple(t.shape)}")
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("naive_batch_norm expects running_mean and running_var both given or both None")
+    tracking = training and running_mean is not None
+    if tracking and momentum is None and num_batches_tracked is None:
+        raise ValueError("naive_batch_norm: momentum=None (a cumulative average) needs num_batches_tracked")
+    if input.numel() == 0:
+        return input.clone()
+    if training and input.numel() > channels and serves(input):
+        out, mean, var = naive_batch_norm_train(input, weight, bias, eps)
+        if tracking:
+            update_running_stats_(((running_mean, mean.reshape(-1)), (running_var, var.reshape(-1))),
+                                  input.numel() // channels, momentum, num_batches_tracked)
+        return out
+    # torch.nn.BatchNorm's factor: momentum, or 1 / (batches seen) for the cumulative average
+    factor = momentum if momentum is not None else (1.0 / float(num_batches_tracked) if tracking else 0.0)
+    out = F.batch_norm(complex_to_interleaved(input), running_mean, running_var, weight, bias,
+                       training or running_mean is None, factor, eps)
+    return interleaved_to_complex(out)
+
+
 def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequence[int]],
                        weight: Optional[torch.Tensor] = None, bias: Optional[torch.Tensor] = None,
                        eps: float = 1e-4) -> torch.Tensor:
-    """Complex layer normalization: 2x2 whitening per sample over the last len(normalized_shape) dims (Eq. 11).
+    r"""Apply complex layer normalization: 2x2 whitening per sample over the last ``len(normalized_shape)`` dims.
 
-    weight is real (*normalized_shape, 3) = [gamma_rr, gamma_ri, gamma_ii] per element, bias complex (*normalized_shape).
+    .. math::
+        \tilde{x} = (V + \epsilon I)^{-1/2} (x - \operatorname{E}[x]), \qquad y = \gamma \tilde{x} + \beta
+
+    the whitening of Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eq. 11, with the mean and the 2x2
+    covariance :math:`V` of [Re x, Im x] taken over the normalized dimensions of each sample (as
+    ``torch.nn.functional.layer_norm``, biased, no running statistics), then an elementwise symmetric 2x2 scale
+    :math:`\gamma` and complex shift :math:`\beta`.
+
+    Args:
+        input (Tensor): complex input whose trailing dimensions equal ``normalized_shape``.
+        normalized_shape (int or tuple): the trailing shape to normalize over.
+        weight (Tensor, optional): real :math:`(*\text{normalized\_shape}, 3)` holding
+            :math:`[\gamma_{rr}, \gamma_{ri}, \gamma_{ii}]` per element; ``None`` for no scaling. Default: ``None``.
+        bias (Tensor, optional): complex :math:`\beta` of shape ``normalized_shape``; ``None`` for none.
+            Default: ``None``.
+        eps (float): added to the variances :math:`V_{rr}` and :math:`V_{ii}`. Default: 1e-4.
+
+    Shape:
+        - Input: :math:`(*, *\text{normalized\_shape})`, complex.
+        - Output: the same shape as the input.
+
+    Example::
+
+        >>> x = torch.randn(4, 10, 16, dtype=torch.cfloat)
+        >>> F.complex_layer_norm(x, 16).shape
+        torch.Size([4, 10, 16])
+        >>> F.complex_layer_norm(x, (10, 16), bias=torch.zeros(10, 16, dtype=torch.cfloat)).shape
+        torch.Size([4, 10, 16])
     """
     check_complex("complex_layer_norm", input)
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
@@ -292,16 +459,42 @@ def complex_layer_norm(input: torch.Tensor, normalized_shape: Union[int, Sequenc
 
 def complex_group_norm(input: torch.Tensor, num_groups: int, weight: Optional[torch.Tensor] = None,
                        bias: Optional[torch.Tensor] = None, eps: float = 1e-4) -> torch.Tensor:
-    """Complex group normalization: 2x2 whitening per sample and group of channels of (N, C, *) input (Eq. 11).
+    r"""Apply complex group normalization: 2x2 whitening per sample and group of channels.
 
-    weight is real (C, 3) = [gamma_rr, gamma_ri, gamma_ii] per channel, bias complex (C,).
+    .. math::
+        \tilde{x} = (V + \epsilon I)^{-1/2} (x - \operatorname{E}[x]), \qquad y = \gamma \tilde{x} + \beta
+
+    the whitening of Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eq. 11, with the mean and the 2x2
+    covariance :math:`V` of [Re x, Im x] taken over each group of :math:`C / \text{num\_groups}` consecutive channels
+    (and all their spatial positions) of each sample, as ``torch.nn.functional.group_norm`` (biased, no running
+    statistics); then a per-channel symmetric 2x2 scale :math:`\gamma` and complex shift :math:`\beta`.
+
+    Args:
+        input (Tensor): complex input with channels along dimension 1.
+        num_groups (int): number of groups; must divide :math:`C`.
+        weight (Tensor, optional): real :math:`(C, 3)` holding :math:`[\gamma_{rr}, \gamma_{ri}, \gamma_{ii}]` per
+            channel; ``None`` for no scaling. Default: ``None``.
+        bias (Tensor, optional): complex :math:`\beta`, :math:`(C)`; ``None`` for none. Default: ``None``.
+        eps (float): added to the variances :math:`V_{rr}` and :math:`V_{ii}`. Default: 1e-4.
+
+    Shape:
+        - Input: :math:`(N, C, *)`, complex, at least 2 dimensions.
+        - Output: :math:`(N, C, *)`, the same shape as the input.
+
+    Example::
+
+        >>> x = torch.randn(4, 6, 5, 5, dtype=torch.cfloat)
+        >>> F.complex_group_norm(x, 3).shape
+        torch.Size([4, 6, 5, 5])
     """
     check_complex("complex_group_norm", input)
     if input.dim() < 2:
-        raise ValueError(f"complex_group_norm expects an input of at least 2 dimensions (N, C, ...), got {input.dim()}D")
+        raise ValueError(f"complex_group_norm expects an input of at least 2 dimensions (N, C, ...), got "
+                         f"{input.dim()}D")
     n, c = input.shape[:2]
     if num_groups <= 0 or c % num_groups:
-        raise ValueError(f"complex_group_norm expects the channel count ({c}) to be divisible by num_groups ({num_groups})")
+        raise ValueError(f"complex_group_norm expects the channel count ({c}) to be divisible by num_groups "
+                         f"({num_groups})")
     if input.numel() == 0:
         return input.clone()
     shape = [1] * input.dim()

@@ -23,13 +23,70 @@ def _on_interleaved(name: str, nd: int, input: torch.Tensor, fn) -> torch.Tensor
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """Average pooling of a complex 1-D signal: the mean of Re and of Im over each window (same args as torch)."""
+    r"""Apply 1-D average pooling to a complex signal: the mean of Re and of Im over each window.
+
+    .. math::
+        y(N_i, C_j, l) = \frac{1}{k} \sum_{m=0}^{k-1} x(N_i, C_j, \text{stride} \cdot l + m)
+
+    with complex :math:`x` (the mean of a window of complex numbers is the mean of their real parts plus :math:`i`
+    times the mean of their imaginary parts). Same arguments as ``torch.nn.functional.avg_pool1d``.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, L)` or :math:`(C, L)`.
+        kernel_size (int or tuple): window size :math:`k`.
+        stride (int or tuple, optional): window stride. Default: ``kernel_size``.
+        padding (int or tuple): implicit zero padding on both sides. Default: 0.
+        ceil_mode (bool): use ceil instead of floor to compute the output length. Default: ``False``.
+        count_include_pad (bool): include the zero padding in the averaging count. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, C, L_{in})` or :math:`(C, L_{in})`, complex.
+        - Output: :math:`(N, C, L_{out})` or :math:`(C, L_{out})`, where
+          :math:`L_{out} = \lfloor (L_{in} + 2 \, \text{padding} - k) / \text{stride} \rfloor + 1`.
+
+    Example::
+
+        >>> x = torch.randn(4, 3, 16, dtype=torch.cfloat)
+        >>> F.avg_pool1d(x, 4).shape
+        torch.Size([4, 3, 4])
+    """
     return _on_interleaved("avg_pool1d", 1, input, lambda x: F.avg_pool1d(
         x, kernel_size, stride, padding, ceil_mode, count_include_pad))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
-    """Average pooling of a complex image: the mean of Re and of Im over each window (same args as torch)."""
+    r"""Apply 2-D average pooling to a complex image: the mean of Re and of Im over each window.
+
+    .. math::
+        y(N_i, C_j, h, w) = \frac{1}{k_H k_W} \sum_{m=0}^{k_H-1} \sum_{n=0}^{k_W-1}
+        x(N_i, C_j, \text{stride}[0] \cdot h + m, \text{stride}[1] \cdot w + n)
+
+    with complex :math:`x`. Same arguments as ``torch.nn.functional.avg_pool2d``; 2x2 windows of stride 2 on
+    contiguous (N, C, H, W) input with even H and W take a faster path with the same result.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        kernel_size (int or tuple): window size :math:`(k_H, k_W)`.
+        stride (int or tuple, optional): window stride. Default: ``kernel_size``.
+        padding (int or tuple): implicit zero padding on both sides. Default: 0.
+        ceil_mode (bool): use ceil instead of floor to compute the output size. Default: ``False``.
+        count_include_pad (bool): include the zero padding in the averaging count. Default: ``True``.
+        divisor_override (int, optional): divide by this instead of the window size. Default: ``None``.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`, complex.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, where
+          :math:`H_{out} = \lfloor (H_{in} + 2 \, \text{padding}[0] - k_H) / \text{stride}[0] \rfloor + 1` and
+          likewise :math:`W_{out}`.
+
+    Example::
+
+        >>> x = torch.randn(4, 3, 16, 16, dtype=torch.cfloat)
+        >>> F.avg_pool2d(x, 2).shape
+        torch.Size([4, 3, 8, 8])
+        >>> F.avg_pool2d(torch.tensor([[[1 + 1j, 3 + 1j], [1 - 1j, 3 - 1j]]]), 2)
+        tensor([[[2.+0.j]]])
+    """
     if _is_2x2_stride_2(input, kernel_size, stride, padding) and input.is_complex():
         # NCHW complex input: pool its real view (N, C, H, W, 2) in place of a channels-last copy (less memory, faster)
         return torch.view_as_complex(_AvgPool2x2.apply(torch.view_as_real(input), divisor_override or 4))
@@ -38,7 +95,35 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
-    """Average pooling of a complex volume (same args as torch.nn.functional.avg_pool3d)."""
+    r"""Apply 3-D average pooling to a complex volume: the mean of Re and of Im over each window.
+
+    .. math::
+        y(N_i, C_j, d, h, w) = \frac{1}{k_D k_H k_W} \sum_{l, m, n}
+        x(N_i, C_j, \text{stride}[0] \cdot d + l, \text{stride}[1] \cdot h + m, \text{stride}[2] \cdot w + n)
+
+    with complex :math:`x`. Same arguments as ``torch.nn.functional.avg_pool3d``.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`.
+        kernel_size (int or tuple): window size :math:`(k_D, k_H, k_W)`.
+        stride (int or tuple, optional): window stride. Default: ``kernel_size``.
+        padding (int or tuple): implicit zero padding on both sides. Default: 0.
+        ceil_mode (bool): use ceil instead of floor to compute the output size. Default: ``False``.
+        count_include_pad (bool): include the zero padding in the averaging count. Default: ``True``.
+        divisor_override (int, optional): divide by this instead of the window size. Default: ``None``.
+
+    Shape:
+        - Input: :math:`(N, C, D_{in}, H_{in}, W_{in})` or :math:`(C, D_{in}, H_{in}, W_{in})`, complex.
+        - Output: :math:`(N, C, D_{out}, H_{out}, W_{out})` or without :math:`N`, where
+          :math:`D_{out} = \lfloor (D_{in} + 2 \, \text{padding}[0] - k_D) / \text{stride}[0] \rfloor + 1` and
+          likewise :math:`H_{out}`, :math:`W_{out}`.
+
+    Example::
+
+        >>> x = torch.randn(2, 3, 8, 8, 8, dtype=torch.cfloat)
+        >>> F.avg_pool3d(x, 2).shape
+        torch.Size([2, 3, 4, 4, 4])
+    """
     return _on_interleaved("avg_pool3d", 3, input, lambda x: F.avg_pool3d(
         x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
 
@@ -85,15 +170,64 @@ def real_avg_pool2d(input: torch.Tensor, kernel_size, stride=None, padding=0, ce
 
 
 def adaptive_avg_pool2d(input, output_size):
-    """Adaptive average pooling of a complex image to ``output_size`` (same args as torch)."""
+    r"""Apply 2-D adaptive average pooling to a complex image: Re and Im averaged over windows fitting ``output_size``.
+
+    Window :math:`(h, w)` of an :math:`H \times W` plane spans rows :math:`\lfloor h H / H_{out} \rfloor` to
+    :math:`\lceil (h + 1) H / H_{out} \rceil - 1` (likewise columns), and the output is the mean of the complex values
+    in it, as ``torch.nn.functional.adaptive_avg_pool2d`` on Re and Im.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        output_size (int or tuple): target size :math:`(H_{out}, W_{out})`, or one int for a square output
+            (``None`` in a tuple keeps that input dimension).
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`, complex.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`.
+
+    Example::
+
+        >>> x = torch.randn(4, 3, 16, 16, dtype=torch.cfloat)
+        >>> F.adaptive_avg_pool2d(x, (1, 1)).shape
+        torch.Size([4, 3, 1, 1])
+    """
     return _on_interleaved("adaptive_avg_pool2d", 2, input, lambda x: F.adaptive_avg_pool2d(x, output_size))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max pooling by modulus: each window keeps the complex element of largest |z|.
+    r"""Apply 2-D max pooling by modulus: each window keeps the complex element of largest :math:`|z|`.
 
-    The indices are exactly those of ``torch.nn.functional.max_pool2d(input.abs(), ..., return_indices=True)``:
-    flat positions within each (H, W) plane, for any batch size and channel count.
+    .. math::
+        y(N_i, C_j, h, w) = x(N_i, C_j, h^*, w^*), \qquad
+        (h^*, w^*) = \operatorname*{arg\,max}_{(m, n) \in \text{window}(h, w)} |x(N_i, C_j, m, n)|
+
+    The element itself (Re and Im together) is returned, not its modulus. The indices are exactly those of
+    ``torch.nn.functional.max_pool2d(input.abs(), ..., return_indices=True)``: flat positions within each
+    (H, W) plane, for any batch size and channel count.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        kernel_size (int or tuple): window size :math:`(k_H, k_W)`.
+        stride (int or tuple, optional): window stride. Default: ``kernel_size``.
+        padding (int or tuple): implicit padding (never selected) on both sides. Default: 0.
+        dilation (int or tuple): spacing between window elements. Default: 1.
+        ceil_mode (bool): use ceil instead of floor to compute the output size. Default: ``False``.
+        return_indices (bool): also return the int64 indices of the kept elements. Default: ``False``.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})` or :math:`(C, H_{in}, W_{in})`, complex.
+        - Output: :math:`(N, C, H_{out}, W_{out})` or :math:`(C, H_{out}, W_{out})`, where
+          :math:`H_{out} = \lfloor (H_{in} + 2 \, \text{padding}[0] - \text{dilation}[0] \, (k_H - 1) - 1)
+          / \text{stride}[0] \rfloor + 1` and likewise :math:`W_{out}`; the indices (if returned) have the same shape.
+
+    Example::
+
+        >>> x = torch.randn(4, 3, 16, 16, dtype=torch.cfloat)
+        >>> out, idx = F.max_pool2d(x, 2, return_indices=True)
+        >>> out.shape, idx.dtype
+        (torch.Size([4, 3, 8, 8]), torch.int64)
+        >>> F.max_pool2d(torch.tensor([[[1 + 1j, -3 + 0j], [0.5j, 2j]]]), 2)
+        tensor([[[-3.+0.j]]])
     """
     check_complex("max_pool2d", input)
     check_rank("max_pool2d", input, (3, 4), "(unbatched or batched)")
@@ -111,10 +245,34 @@ def _kept_frequencies(n_in: int, n_out: int, device) -> torch.Tensor:
 
 
 def spectral_pool2d(input: torch.Tensor, output_size: _Size) -> torch.Tensor:
-    """Spectral pooling (Rippel et al., 2015): keep the lowest ``output_size`` frequencies of the 2-D DFT of each plane.
+    r"""Apply spectral pooling: keep the lowest ``output_size`` frequencies of the 2-D DFT of each plane.
 
-    y = IDFT_hw(crop(DFT_HW(x) / (H W))), i.e. both transforms with ``norm="forward"``, so the mean of every
-    plane is preserved and a signal band-limited to the kept frequencies is resampled exactly.
+    .. math::
+        y = \operatorname{IDFT}_{h w}\!\left(\operatorname{crop}_{h \times w}\!\left(\tfrac{1}{H W}
+        \operatorname{DFT}_{H W}(x)\right)\right)
+
+    (Rippel, Snoek and Adams, 2015, "Spectral Representations for Convolutional Neural Networks", NeurIPS.) Both
+    transforms use ``norm="forward"``, so the mean of every plane is preserved and a signal band-limited to the kept
+    frequencies is resampled exactly. The crop keeps the :math:`\lceil h / 2 \rceil` lowest non-negative and the
+    :math:`\lfloor h / 2 \rfloor` highest (negative) frequency rows, likewise columns.
+
+    Args:
+        input (Tensor): complex input, :math:`(N, C, H, W)` or :math:`(C, H, W)`.
+        output_size (int or tuple): :math:`(h, w)` with :math:`1 \le h \le H` and :math:`1 \le w \le W`, or one int
+            for both.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`, complex.
+        - Output: :math:`(N, C, h, w)` or :math:`(C, h, w)`.
+
+    Example::
+
+        >>> x = torch.randn(4, 3, 16, 16, dtype=torch.cfloat)
+        >>> F.spectral_pool2d(x, (8, 6)).shape
+        torch.Size([4, 3, 8, 6])
+        >>> F.spectral_pool2d(torch.ones(1, 4, 4, dtype=torch.cfloat), 2)
+        tensor([[[1.+0.j, 1.+0.j],
+                 [1.+0.j, 1.+0.j]]])
     """
     check_complex("spectral_pool2d", input)
     check_rank("spectral_pool2d", input, (3, 4), "(unbatched or batched)")

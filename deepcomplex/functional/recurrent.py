@@ -1,5 +1,7 @@
 """Complex (Conv)LSTM math: torch's LSTM equations with complex affine maps / 'same' convolutions, split sigmoid and
-tanh, complex gate products (Trabelsi et al., 2018, as summarised in shared/PAPERS.md).
+tanh, complex gate products (the LSTM of Hochreiter and Schmidhuber, 1997, in torch.nn.LSTM's form, and the ConvLSTM
+of Shi et al., 2015, "Convolutional LSTM Network", NeurIPS, made complex with the split activations and complex
+products of Trabelsi et al., 2018, "Deep Complex Networks", ICLR).
 
     i, f, o = sigma(Re a) + i sigma(Im a)   (split sigmoid of the gate pre-activations a)
     g       = tanh(Re a) + i tanh(Im a)     (split tanh)
@@ -17,7 +19,7 @@ import torch.nn.functional as F
 
 from .._layout import as_complex
 from .._validation import check_channels, check_complex, check_rank, check_window
-from .conv import conv1d, conv2d, conv3d
+from .conv import conv1d, conv2d, conv3d, convolution
 
 Tensor = torch.Tensor
 State = tuple[Tensor, Tensor]
@@ -33,12 +35,55 @@ _CONV = {1: conv1d, 2: conv2d, 3: conv3d}
 # Both act on the real view at once: going through z.real and z.imag would make each backward fill a zero tensor
 # of z's size for the other part and add the two.
 def split_sigmoid(z: Tensor) -> Tensor:
-    """sigma(Re z) + i sigma(Im z) (split sigmoid, Trabelsi et al., 2018)."""
+    r"""Apply the split sigmoid: the logistic sigmoid on the real and on the imaginary part separately.
+
+    .. math::
+        \sigma_{\text{split}}(z) = \sigma(\operatorname{Re} z) + i \, \sigma(\operatorname{Im} z), \qquad
+        \sigma(t) = \frac{1}{1 + e^{-t}}
+
+    The gate activation of the complex LSTMs (split activations as in Trabelsi et al., 2018, "Deep Complex
+    Networks", ICLR).
+
+    Args:
+        z (Tensor): complex input of any shape.
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape as the input.
+
+    Example::
+
+        >>> F.split_sigmoid(torch.tensor([0j, 100 - 100j]))
+        tensor([0.5000+0.5000j, 1.0000+0.0000j])
+        >>> F.split_sigmoid(torch.randn(2, 3, dtype=torch.cfloat)).shape
+        torch.Size([2, 3])
+    """
     return as_complex(torch.sigmoid(torch.view_as_real(z)))
 
 
 def split_tanh(z: Tensor) -> Tensor:
-    """tanh(Re z) + i tanh(Im z) (split tanh, Trabelsi et al., 2018)."""
+    r"""Apply the split tanh: the hyperbolic tangent on the real and on the imaginary part separately.
+
+    .. math::
+        \tanh_{\text{split}}(z) = \tanh(\operatorname{Re} z) + i \, \tanh(\operatorname{Im} z)
+
+    The cell-input and output activation of the complex LSTMs (split activations as in Trabelsi et al., 2018, "Deep
+    Complex Networks", ICLR). Unlike the complex ``torch.tanh`` it is bounded and has no poles.
+
+    Args:
+        z (Tensor): complex input of any shape.
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape as the input.
+
+    Example::
+
+        >>> F.split_tanh(torch.tensor([0j, 100 - 100j]))
+        tensor([0.+0.j, 1.-1.j])
+        >>> F.split_tanh(torch.randn(2, 3, dtype=torch.cfloat)).shape
+        torch.Size([2, 3])
+    """
     return as_complex(torch.tanh(torch.view_as_real(z)))
 
 
@@ -139,9 +184,52 @@ def _lstm_cell(name: str, input: Tensor, hx, weight_ih: Tensor, weight_hh: Tenso
 
 
 def complex_lstm_cell(input: Tensor, hx: Optional[State], weight_ih: Tensor, weight_hh: Tensor,
-                      bias_ih: Optional[Tensor] = None, bias_hh: Optional[Tensor] = None) -> State:
-    """One complex LSTM step on (N, H_in) or (H_in) input with state (h, c) of shape (N, H) or (H); returns (h', c')."""
-    return _lstm_cell("complex_lstm_cell", input, hx, weight_ih, weight_hh, bias_ih, bias_hh)
+                      bias_ih: Optional[Tensor] = None, bias_hh: Optional[Tensor] = None, *,
+                      name: str = "complex_lstm_cell", check_params: bool = True) -> State:
+    r"""Compute one step of a complex LSTM cell.
+
+    .. math::
+        \begin{array}{ll}
+        a = W_{ih} x + b_{ih} + W_{hh} h + b_{hh} = [a_i, a_f, a_g, a_o] \\
+        i = \sigma_{\text{split}}(a_i), \quad f = \sigma_{\text{split}}(a_f), \quad g = \tanh_{\text{split}}(a_g),
+        \quad o = \sigma_{\text{split}}(a_o) \\
+        c' = f \odot c + i \odot g, \qquad h' = o \odot \tanh_{\text{split}}(c')
+        \end{array}
+
+    torch.nn.LSTMCell's equations (Hochreiter and Schmidhuber, 1997) with complex affine maps, the split sigmoid and
+    tanh (:func:`split_sigmoid`, :func:`split_tanh`) and complex elementwise products :math:`\odot` (after Trabelsi
+    et al., 2018, "Deep Complex Networks", ICLR). Gate order along the :math:`4H` axis is i, f, g, o, as torch.
+
+    Args:
+        input (Tensor): complex input :math:`x`, :math:`(N, H_{in})` or unbatched :math:`(H_{in})`.
+        hx (tuple or None): the state :math:`(h, c)`, two complex tensors :math:`(N, H)` (or :math:`(H)` for
+            unbatched input); ``None`` for zeros.
+        weight_ih (Tensor): complex :math:`W_{ih}`, :math:`(4H, H_{in})`.
+        weight_hh (Tensor): complex :math:`W_{hh}` of the same dtype, :math:`(4H, H)`.
+        bias_ih (Tensor, optional): complex :math:`b_{ih}`, :math:`(4H)`. Default: ``None``.
+        bias_hh (Tensor, optional): complex :math:`b_{hh}`, :math:`(4H)`. Default: ``None``.
+        name (str): the name that error messages give (keyword only; a module passes its own).
+            Default: ``"complex_lstm_cell"``.
+        check_params (bool): validate the weights and biases (dtypes, shapes); ``False`` skips it for parameters
+            already known to be valid, e.g. a module's own (keyword only). The input and state are always
+            checked. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, H_{in})` or :math:`(H_{in})`, complex.
+        - hx: a tuple of two :math:`(N, H)` or :math:`(H)` complex tensors, or ``None``.
+        - Output: the tuple :math:`(h', c')`, each :math:`(N, H)` or :math:`(H)`.
+
+    Example::
+
+        >>> w_ih = torch.randn(4 * 20, 10, dtype=torch.cfloat) * 0.1
+        >>> w_hh = torch.randn(4 * 20, 20, dtype=torch.cfloat) * 0.1
+        >>> x = torch.randn(4, 10, dtype=torch.cfloat)
+        >>> h, c = F.complex_lstm_cell(x, None, w_ih, w_hh)
+        >>> h, c = F.complex_lstm_cell(x, (h, c), w_ih, w_hh)
+        >>> h.shape, c.shape
+        (torch.Size([4, 20]), torch.Size([4, 20]))
+    """
+    return _lstm_cell(name, input, hx, weight_ih, weight_hh, bias_ih, bias_hh, check_params)
 
 
 def unroll_lstm(x: Tensor, h0: Tensor, c0: Tensor, layers, gate_dim: int, unbatched: bool = False,
@@ -187,17 +275,64 @@ def _lstm(name: str, input: Tensor, hx, params: Sequence[LSTMParams], batch_firs
     return unroll_lstm(x, h0, c0, layers, -1, unbatched, batch_first)
 
 
-def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams],
-                 batch_first: bool = False) -> tuple[Tensor, State]:
-    """Multi-layer complex LSTM over (L, N, H_in) ((N, L, H_in) if batch_first, or (L, H_in)) input.
+def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams], batch_first: bool = False, *,
+                 name: str = "complex_lstm", check_params: bool = True) -> tuple[Tensor, State]:
+    r"""Apply a multi-layer complex LSTM to an input sequence.
 
-    ``params`` holds (weight_ih, weight_hh, bias_ih, bias_hh) per layer; ``hx`` is (h0, c0) each (num_layers, N, H) or
-    None for zeros. Returns (output of all h of the last layer, (h_n, c_n)) as torch.nn.LSTM.
+    Each layer runs the cell of :func:`complex_lstm_cell` over the time steps,
+
+    .. math::
+        (h_t, c_t) = \operatorname{cell}(x_t, (h_{t-1}, c_{t-1})), \qquad t = 1, \dots, L
+
+    and the hidden states :math:`h_t` of one layer are the input sequence of the next (torch.nn.LSTM's stacking,
+    Hochreiter and Schmidhuber, 1997, with the complex maps and split activations of Trabelsi et al., 2018, "Deep
+    Complex Networks", ICLR). Returns ``(output, (h_n, c_n))`` as ``torch.nn.LSTM``.
+
+    Args:
+        input (Tensor): complex input sequence, :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` if ``batch_first``,
+            or unbatched :math:`(L, H_{in})`; :math:`L \ge 1`.
+        hx (tuple or None): the initial state :math:`(h_0, c_0)`, two complex tensors :math:`(\text{num\_layers},
+            N, H)` (or :math:`(\text{num\_layers}, H)` for unbatched input); ``None`` for zeros.
+        params (sequence): one tuple ``(weight_ih, weight_hh, bias_ih, bias_hh)`` per layer, as in
+            :func:`complex_lstm_cell` (weight_ih of layer :math:`k > 0` is :math:`(4H, H)`); biases may be ``None``.
+        batch_first (bool): input and output are :math:`(N, L, \cdot)` instead of :math:`(L, N, \cdot)`; the state
+            keeps its layout. Default: ``False``.
+        name (str): the name that error messages give (keyword only; a module passes its own).
+            Default: ``"complex_lstm"``.
+        check_params (bool): validate the weights and biases of every layer (dtypes, shapes, chaining); ``False``
+            skips it for parameters already known to be valid, e.g. a module's own (keyword only). The input and
+            state are always checked. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` if ``batch_first``, or :math:`(L, H_{in})`; complex.
+        - Output: ``output`` :math:`(L, N, H)` (:math:`(N, L, H)` if ``batch_first``, :math:`(L, H)` unbatched),
+          the :math:`h_t` of the last layer; ``h_n`` and ``c_n`` each :math:`(\text{num\_layers}, N, H)` (or
+          :math:`(\text{num\_layers}, H)`), the states after the last step.
+
+    Example::
+
+        >>> params = [(torch.randn(80, 10, dtype=torch.cfloat) * 0.1, torch.randn(80, 20, dtype=torch.cfloat) * 0.1,
+        ...            None, None),
+        ...           (torch.randn(80, 20, dtype=torch.cfloat) * 0.1, torch.randn(80, 20, dtype=torch.cfloat) * 0.1,
+        ...            None, None)]
+        >>> x = torch.randn(7, 4, 10, dtype=torch.cfloat)
+        >>> output, (h_n, c_n) = F.complex_lstm(x, None, params)
+        >>> output.shape, h_n.shape, c_n.shape
+        (torch.Size([7, 4, 20]), torch.Size([2, 4, 20]), torch.Size([2, 4, 20]))
     """
-    return _lstm("complex_lstm", input, hx, params, batch_first)
+    return _lstm(name, input, hx, params, batch_first, check_params)
 
 
 # -------------------------------------------------------------------------------------------------------- ConvLSTM
+def _same_convolution(nd: int, checked: bool):
+    """The 'same' cross-correlation (x, weight, bias) -> gates: conv{nd}d with its checks, or, for a module's own
+    parameters (valid when built) with the input and state checked once up front, the unchecked core."""
+    if checked:
+        conv = _CONV[nd]
+        return lambda x, w, b: conv(x, w, b, padding="same")
+    return lambda x, w, b: convolution(x, w, b, 1, "same", 1, False, 0, 1)
+
+
 def _conv_lstm_cell(name: str, input: Tensor, hx, weight_ih: Tensor, weight_hh: Tensor, bias: Optional[Tensor],
                     check_params: bool = True) -> State:
     nd = weight_ih.dim() - 2
@@ -208,16 +343,59 @@ def _conv_lstm_cell(name: str, input: Tensor, hx, weight_ih: Tensor, weight_hh: 
     unbatched = _check_input(name, input, weight_ih, nd, seq=False)
     x = input.unsqueeze(0) if unbatched else input
     h, c = _state(name, hx, (x.shape[0], weight_hh.shape[1], *x.shape[2:]), 0, unbatched, x)
-    conv = _CONV[nd]
-    gates = conv(x, weight_ih, bias, padding="same") + conv(h, weight_hh, None, padding="same")
+    conv = _same_convolution(nd, check_params)
+    gates = conv(x, weight_ih, bias) + conv(h, weight_hh, None)
     h, c = _pointwise(gates, c, 1)
     return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 
 def complex_conv_lstm_cell(input: Tensor, hx: Optional[State], weight_ih: Tensor, weight_hh: Tensor,
-                           bias: Optional[Tensor] = None) -> State:
-    """One complex ConvLSTM step ('same' convolutions, 1-3 spatial dims) on (N, C, *S) or (C, *S); returns (h', c')."""
-    return _conv_lstm_cell("complex_conv_lstm_cell", input, hx, weight_ih, weight_hh, bias)
+                           bias: Optional[Tensor] = None, *, name: str = "complex_conv_lstm_cell",
+                           check_params: bool = True) -> State:
+    r"""Compute one step of a complex convolutional LSTM cell ('same' convolutions, 1 to 3 spatial dimensions).
+
+    .. math::
+        \begin{array}{ll}
+        a = W_{ih} \star x + W_{hh} \star h + b = [a_i, a_f, a_g, a_o] \text{ (along channels)} \\
+        i = \sigma_{\text{split}}(a_i), \quad f = \sigma_{\text{split}}(a_f), \quad g = \tanh_{\text{split}}(a_g),
+        \quad o = \sigma_{\text{split}}(a_o) \\
+        c' = f \odot c + i \odot g, \qquad h' = o \odot \tanh_{\text{split}}(c')
+        \end{array}
+
+    The ConvLSTM of Shi et al., 2015, "Convolutional LSTM Network", NeurIPS (without peephole terms), with complex
+    'same' cross-correlations :math:`\star` (:func:`conv1d` to :func:`conv3d`), the split sigmoid and tanh and complex
+    elementwise products :math:`\odot` (after Trabelsi et al., 2018, "Deep Complex Networks", ICLR). Gate order
+    along the :math:`4 C_h` channels is i, f, g, o, as torch.nn.LSTM.
+
+    Args:
+        input (Tensor): complex input :math:`x`, :math:`(N, C_{in}, *S)` or unbatched :math:`(C_{in}, *S)`, with
+            1 to 3 spatial dimensions :math:`S`.
+        hx (tuple or None): the state :math:`(h, c)`, two complex tensors :math:`(N, C_h, *S)` (or
+            :math:`(C_h, *S)`); ``None`` for zeros.
+        weight_ih (Tensor): complex :math:`W_{ih}`, :math:`(4 C_h, C_{in}, *k)` with odd kernel sizes :math:`k`.
+        weight_hh (Tensor): complex :math:`W_{hh}` of the same dtype, :math:`(4 C_h, C_h, *k)`.
+        bias (Tensor, optional): complex :math:`b`, :math:`(4 C_h)`. Default: ``None``.
+        name (str): the name that error messages give (keyword only; a module passes its own).
+            Default: ``"complex_conv_lstm_cell"``.
+        check_params (bool): validate the weights and bias (dtypes, shapes, odd kernel sizes) and run the checked
+            convolutions; ``False`` skips these for parameters already known to be valid, e.g. a module's own
+            (keyword only). The input and state are always checked. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(N, C_{in}, *S)` or :math:`(C_{in}, *S)`, complex.
+        - hx: a tuple of two :math:`(N, C_h, *S)` or :math:`(C_h, *S)` complex tensors, or ``None``.
+        - Output: the tuple :math:`(h', c')`, each :math:`(N, C_h, *S)` or :math:`(C_h, *S)`.
+
+    Example::
+
+        >>> w_ih = torch.randn(4 * 5, 3, 3, 3, dtype=torch.cfloat) * 0.1
+        >>> w_hh = torch.randn(4 * 5, 5, 3, 3, dtype=torch.cfloat) * 0.1
+        >>> x = torch.randn(2, 3, 8, 8, dtype=torch.cfloat)
+        >>> h, c = F.complex_conv_lstm_cell(x, None, w_ih, w_hh)
+        >>> h.shape, c.shape
+        (torch.Size([2, 5, 8, 8]), torch.Size([2, 5, 8, 8]))
+    """
+    return _conv_lstm_cell(name, input, hx, weight_ih, weight_hh, bias, check_params)
 
 
 def _conv_lstm(name: str, input: Tensor, hx, params: Sequence[ConvLSTMParams], batch_first: bool,
@@ -238,22 +416,60 @@ def _conv_lstm(name: str, input: Tensor, hx, params: Sequence[ConvLSTMParams], b
     batch, spatial = x.shape[1], tuple(x.shape[3:])
     h0, c0 = _state(name, hx, (len(params), batch, params[0][1].shape[1], *spatial), 1, unbatched, x,
                     "initial state")
-    conv = _CONV[nd]
+    conv = _same_convolution(nd, check_params)
 
     def input_map(seq, w, b):  # the input maps of all steps at once, the steps folded into the batch
-        out = conv(seq.reshape(seq.shape[0] * seq.shape[1], *seq.shape[2:]), w, b, padding="same")
+        out = conv(seq.reshape(seq.shape[0] * seq.shape[1], *seq.shape[2:]), w, b)
         return out.reshape(seq.shape[0], seq.shape[1], *out.shape[1:])
 
-    layers = [(lambda seq, w=w_ih, b=b: input_map(seq, w, b), lambda h, w=w_hh: conv(h, w, None, padding="same"))
+    layers = [(lambda seq, w=w_ih, b=b: input_map(seq, w, b), lambda h, w=w_hh: conv(h, w, None))
               for w_ih, w_hh, b in params]
     return unroll_lstm(x, h0, c0, layers, 1, unbatched, batch_first)
 
 
 def complex_conv_lstm(input: Tensor, hx: Optional[State], params: Sequence[ConvLSTMParams],
-                      batch_first: bool = False) -> tuple[Tensor, State]:
-    """Multi-layer complex ConvLSTM over (L, N, C, *S) ((N, L, C, *S) if batch_first, or (L, C, *S)) input.
+                      batch_first: bool = False, *, name: str = "complex_conv_lstm",
+                      check_params: bool = True) -> tuple[Tensor, State]:
+    r"""Apply a multi-layer complex convolutional LSTM to an input sequence.
 
-    ``params`` holds (weight_ih, weight_hh, bias) per layer; ``hx`` is (h0, c0) each (num_layers, N, C_h, *S) or None.
-    Returns (output of all h of the last layer, (h_n, c_n)).
+    Each layer runs the cell of :func:`complex_conv_lstm_cell` over the time steps,
+
+    .. math::
+        (h_t, c_t) = \operatorname{cell}(x_t, (h_{t-1}, c_{t-1})), \qquad t = 1, \dots, L
+
+    and the hidden states :math:`h_t` of one layer are the input sequence of the next (Shi et al., 2015,
+    "Convolutional LSTM Network", NeurIPS, with the complex maps and split activations of Trabelsi et al., 2018,
+    "Deep Complex Networks", ICLR). Returns ``(output, (h_n, c_n))`` as ``torch.nn.LSTM``.
+
+    Args:
+        input (Tensor): complex input sequence, :math:`(L, N, C_{in}, *S)`, :math:`(N, L, C_{in}, *S)` if
+            ``batch_first``, or unbatched :math:`(L, C_{in}, *S)`; :math:`L \ge 1`, 1 to 3 spatial dimensions.
+        hx (tuple or None): the initial state :math:`(h_0, c_0)`, two complex tensors
+            :math:`(\text{num\_layers}, N, C_h, *S)` (or without :math:`N`); ``None`` for zeros.
+        params (sequence): one tuple ``(weight_ih, weight_hh, bias)`` per layer, as in
+            :func:`complex_conv_lstm_cell`; every layer has the same hidden channels :math:`C_h`.
+        batch_first (bool): input and output are :math:`(N, L, \cdots)` instead of :math:`(L, N, \cdots)`; the state
+            keeps its layout. Default: ``False``.
+        name (str): the name that error messages give (keyword only; a module passes its own).
+            Default: ``"complex_conv_lstm"``.
+        check_params (bool): validate the weights and biases of every layer (dtypes, shapes, odd kernel sizes,
+            chaining) and run the checked convolutions; ``False`` skips these for parameters already known to be
+            valid, e.g. a module's own (keyword only). The input and state are always checked. Default: ``True``.
+
+    Shape:
+        - Input: :math:`(L, N, C_{in}, *S)`, :math:`(N, L, C_{in}, *S)` if ``batch_first``, or
+          :math:`(L, C_{in}, *S)`; complex.
+        - Output: ``output`` :math:`(L, N, C_h, *S)` (:math:`(N, L, C_h, *S)` if ``batch_first``,
+          :math:`(L, C_h, *S)` unbatched), the :math:`h_t` of the last layer; ``h_n`` and ``c_n`` each
+          :math:`(\text{num\_layers}, N, C_h, *S)` (or without :math:`N`).
+
+    Example::
+
+        >>> w_ih = torch.randn(4 * 5, 3, 3, 3, dtype=torch.cfloat) * 0.1
+        >>> w_hh = torch.randn(4 * 5, 5, 3, 3, dtype=torch.cfloat) * 0.1
+        >>> x = torch.randn(6, 2, 3, 8, 8, dtype=torch.cfloat)
+        >>> output, (h_n, c_n) = F.complex_conv_lstm(x, None, [(w_ih, w_hh, None)])
+        >>> output.shape, h_n.shape
+        (torch.Size([6, 2, 5, 8, 8]), torch.Size([1, 2, 5, 8, 8]))
     """
-    return _conv_lstm("complex_conv_lstm", input, hx, params, batch_first)
+    return _conv_lstm(name, input, hx, params, batch_first, check_params)

@@ -47,12 +47,37 @@ def _bessel_zeros(n: int, upto: float) -> list[float]:
 
 
 def fourier_bessel_basis(kernel_size: int = 5, num_bases: int = 3, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    """The first ``num_bases`` Fourier-Bessel functions on a k x k grid (DCFNet, Qiu et al. 2018, Sec. 3): (B, k, k).
+    r"""Sample the first ``num_bases`` Fourier-Bessel functions on a :math:`k \times k` grid (the fixed DCF bases).
 
-    On the disk of radius R = k / 2 pixels (r = |(x, y)| / R, theta = atan2(y, x), x along columns, y along rows):
-    J_0(j_0q r) / |J_1(j_0q)| and sqrt(2) J_n(j_nq r) / |J_n+1(j_nq)| times cos(n theta), then sin(n theta), zero for
-    r >= 1, in increasing order of the root j_nq; then all divided by one constant so that the mean squared norm of the
-    functions is 1. With k = 5 and 3 bases (CoShNet-tiny): J_0, J_1 cos, J_1 sin.
+    On the disk of radius :math:`R = k / 2` pixels (:math:`r = |(x, y)| / R`, :math:`\theta = \operatorname{atan2}(y,
+    x)`, x along columns, y along rows), zero for :math:`r \ge 1`:
+
+    .. math::
+        \psi_{0q} = \frac{J_0(j_{0q} r)}{|J_1(j_{0q})|}, \qquad
+        \psi_{nq}^{\cos / \sin} = \sqrt{2} \, \frac{J_n(j_{nq} r)}{|J_{n+1}(j_{nq})|} \cos(n\theta) \text{ / }
+        \sin(n\theta)
+
+    in increasing order of the Bessel root :math:`j_{nq}` (cos before sin), keeping the roots below
+    :math:`1.5 \pi R` (higher ones alias); then all divided by one constant so that the mean squared norm of the
+    functions is 1 (DCFNet: Qiu et al., 2018, "DCFNet: Deep Neural Network with Decomposed Convolutional Filters",
+    ICML, Sec. 3). With :math:`k = 5` and 3 bases (CoShNet-tiny): :math:`J_0`, :math:`J_1 \cos`, :math:`J_1 \sin`.
+
+    Args:
+        kernel_size (int): the grid size :math:`k`, a positive odd integer. Default: 5.
+        num_bases (int): the number of functions :math:`B`, from 1 to the number below the aliasing limit (at most
+            :math:`k^2 - 1`). Default: 3.
+        dtype (torch.dtype): dtype of the result. Default: ``torch.float64``.
+
+    Shape:
+        - Output: :math:`(B, k, k)`, real.
+
+    Example::
+
+        >>> bases = F.fourier_bessel_basis(5, 3)
+        >>> bases.shape, bases.dtype
+        (torch.Size([3, 5, 5]), torch.float64)
+        >>> round(float((bases ** 2).sum((1, 2)).mean()), 6)
+        1.0
     """
     if not isinstance(kernel_size, int) or kernel_size < 1 or kernel_size % 2 == 0:
         raise ValueError(f"fourier_bessel_basis: kernel_size must be a positive odd integer, got {kernel_size!r}")
@@ -93,14 +118,44 @@ def dcf_kernels(weight: torch.Tensor, bases: torch.Tensor) -> torch.Tensor:
 
 def split_dcf_conv2d(input: torch.Tensor, bases: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None,
                      stride=1, padding=0) -> torch.Tensor:
-    """Split DCF convolution: Re/Im of (N, C, H, W) each convolved with kernels sum_b weight[p, o, c, b] * bases[b].
+    r"""Apply a split DCF convolution: Re and Im each convolved with its own kernels built from fixed bases.
 
-    weight: (2, O, C, B), bias: (2, O). Two ways to compute it, the one with fewer multiply-adds is taken:
-    the kernels assembled and applied as two real convolutions (O k^2 per input channel and output pixel), or DCFNet's
-    two stages (Qiu et al., 2018, Sec. 3.2): every channel against the B fixed bases, then a 1x1 mix. The first stage
-    runs as one matrix product with the (H W, B H' W') matrix of the fixed convolution (H W B + O B per channel and
-    pixel), since oneDNN's single-channel convolutions are slow; used for small images only (CoShNet-tiny's second
-    layer: 14 x 14, 738 against 1250, measured 1.5x faster forward and backward).
+    .. math::
+        K_{p, o, c} = \sum_{b} w_{p, o, c, b} \, \psi_b, \qquad
+        y = \left(K_0 \star \operatorname{Re} x + \beta_0\right)
+        + i \left(K_1 \star \operatorname{Im} x + \beta_1\right)
+
+    a split layer of CoShNet-tiny (Ko et al., 2022, Sec. 4.2) with DCF kernels (Qiu et al., 2018, "DCFNet", Eq. 3):
+    no cross terms between Re and Im; :math:`\star` is ``torch.nn.functional.conv2d``'s cross-correlation.
+    Two ways to compute it, the one with fewer multiply-adds is taken: the kernels assembled and applied as two real
+    convolutions (O k^2 per input channel and output pixel), or DCFNet's two stages (Qiu et al., 2018, Sec. 3.2):
+    every channel against the B fixed bases, then a 1x1 mix. The first stage runs as one matrix product with the
+    (H W, B H' W') matrix of the fixed convolution (H W B + O B per channel and pixel), since oneDNN's single-channel
+    convolutions are slow; used for small images only (CoShNet-tiny's second layer: 14 x 14, 738 against 1250,
+    measured 1.5x faster forward and backward).
+
+    Args:
+        input (Tensor): complex input :math:`x`, :math:`(N, C, H, W)`.
+        bases (Tensor): the real fixed bases :math:`\psi`, :math:`(B, k, k)` (e.g. :func:`fourier_bessel_basis`), of
+            the weight's dtype.
+        weight (Tensor): real coefficients :math:`w`, :math:`(2, O, C, B)`; part 0 acts on Re, part 1 on Im.
+        bias (Tensor, optional): real :math:`\beta`, :math:`(2, O)`; part 0 is added to Re, part 1 to Im.
+            Default: ``None``.
+        stride (int or tuple): stride of the convolutions. Default: 1.
+        padding (int, tuple or str): zero padding as ``torch.nn.functional.conv2d``. Default: 0.
+
+    Shape:
+        - Input: :math:`(N, C, H_{in}, W_{in})`, complex.
+        - Output: :math:`(N, O, H_{out}, W_{out})`, complex, with :math:`H_{out}, W_{out}` as for
+          ``torch.nn.functional.conv2d`` with a :math:`k \times k` kernel.
+
+    Example::
+
+        >>> bases = F.fourier_bessel_basis(5, 3, dtype=torch.float32)
+        >>> x = torch.randn(2, 4, 14, 14, dtype=torch.cfloat)
+        >>> weight, bias = torch.randn(2, 8, 4, 3), torch.zeros(2, 8)
+        >>> F.split_dcf_conv2d(x, bases, weight, bias, padding=2).shape
+        torch.Size([2, 8, 14, 14])
     """
     if _two_stage_is_cheaper(input.shape[-2:], bases.shape, weight.shape[1], padding):
         return _split_dcf_conv2d_two_stage(input, bases, weight, bias, stride, padding)
@@ -148,9 +203,36 @@ def _split_dcf_conv2d_two_stage(input, bases, weight, bias, stride, padding) -> 
 
 
 def tt_svd(matrix: torch.Tensor, in_shape: Sequence[int], out_shape: Sequence[int], rank: int) -> list[torch.Tensor]:
-    """TT-SVD (Oseledets, 2011, Alg. 1) of a (M, N) weight as a TT-matrix: cores (r_k-1, n_k, m_k, r_k), ranks <= rank.
+    r"""Decompose an :math:`(M, N)` matrix into TT-matrix cores by TT-SVD, with ranks at most ``rank``.
 
-    M = prod(out_shape), N = prod(in_shape); row and column indices are row-major over out_shape / in_shape.
+    .. math::
+        W[(m_1, \dots, m_d), (n_1, \dots, n_d)] \approx G_1[n_1, m_1] \, G_2[n_2, m_2] \cdots G_d[n_d, m_d]
+
+    where :math:`G_k[n_k, m_k]` is an :math:`r_{k-1} \times r_k` matrix and :math:`r_0 = r_d = 1` (Oseledets, 2011,
+    "Tensor-Train Decomposition", SIAM J. Sci. Comput., Alg. 1, on the TT-matrix format of Novikov et al., 2015,
+    "Tensorizing Neural Networks", NeurIPS, Eq. 5): sequential truncated SVDs of the reshaped matrix. Exact when
+    ``rank`` is at least the TT ranks of ``matrix`` (see :func:`tt_to_dense`). :math:`M = \prod \text{out\_shape}`,
+    :math:`N = \prod \text{in\_shape}`; row and column indices are row-major over ``out_shape`` / ``in_shape``.
+
+    Args:
+        matrix (Tensor): real :math:`(M, N)` matrix (e.g. a Linear weight, :math:`(\text{out}, \text{in})`).
+        in_shape (sequence of int): the factorization :math:`(n_1, \dots, n_d)` of :math:`N`.
+        out_shape (sequence of int): the factorization :math:`(m_1, \dots, m_d)` of :math:`M`, same length.
+        rank (int): the maximal TT rank, :math:`\ge 1`.
+
+    Shape:
+        - matrix: :math:`(M, N)`.
+        - Output: a list of :math:`d` cores, core :math:`k` of shape :math:`(r_{k-1}, n_k, m_k, r_k)` with
+          :math:`r_0 = r_d = 1` and :math:`r_k \le \text{rank}`.
+
+    Example::
+
+        >>> w = torch.randn(12, 20, dtype=torch.float64)
+        >>> cores = F.tt_svd(w, (4, 5), (3, 4), rank=2)
+        >>> [tuple(core.shape) for core in cores]
+        [(1, 4, 3, 2), (2, 5, 4, 1)]
+        >>> torch.allclose(F.tt_to_dense(F.tt_svd(w, (4, 5), (3, 4), rank=12)), w)
+        True
     """
     in_shape, out_shape = tuple(int(s) for s in in_shape), tuple(int(s) for s in out_shape)
     d = len(in_shape)
@@ -174,7 +256,29 @@ def tt_svd(matrix: torch.Tensor, in_shape: Sequence[int], out_shape: Sequence[in
 
 
 def tt_to_dense(cores: Sequence[torch.Tensor]) -> torch.Tensor:
-    """The (M, N) matrix of TT-matrix cores (r_k-1, n_k, m_k, r_k): W[m, n] = G_1[n_1, m_1] ... G_d[n_d, m_d]."""
+    r"""Contract TT-matrix cores into the dense :math:`(M, N)` matrix they represent.
+
+    .. math::
+        W[(m_1, \dots, m_d), (n_1, \dots, n_d)] = G_1[n_1, m_1] \, G_2[n_2, m_2] \cdots G_d[n_d, m_d]
+
+    the TT-matrix format of Novikov et al., 2015, "Tensorizing Neural Networks", NeurIPS, Eq. 5; the inverse of
+    :func:`tt_svd` at full rank. Row and column indices are row-major over :math:`(m_1, \dots, m_d)` and
+    :math:`(n_1, \dots, n_d)`.
+
+    Args:
+        cores (sequence of Tensor): the cores :math:`G_k`, core :math:`k` of shape :math:`(r_{k-1}, n_k, m_k, r_k)`
+            with :math:`r_0 = r_d = 1`.
+
+    Shape:
+        - cores: :math:`d` tensors :math:`(r_{k-1}, n_k, m_k, r_k)`.
+        - Output: :math:`(M, N)` with :math:`M = \prod_k m_k` and :math:`N = \prod_k n_k`.
+
+    Example::
+
+        >>> cores = [torch.randn(1, 4, 3, 2), torch.randn(2, 5, 4, 1)]
+        >>> F.tt_to_dense(cores).shape
+        torch.Size([12, 20])
+    """
     full = cores[0]  # (1, n1, m1, r1) -> grows to (1, n1, m1, ..., nk, mk, rk)
     for core in cores[1:]:
         full = torch.tensordot(full, core, dims=1)
@@ -186,10 +290,33 @@ def tt_to_dense(cores: Sequence[torch.Tensor]) -> torch.Tensor:
 
 
 def split_tt_linear(input: torch.Tensor, cores: Sequence[torch.Tensor], bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """Split tensor-train linear layer: Re/Im of (*, N) each mapped by its TT-matrix (Novikov et al., 2015, Eq. 5).
+    r"""Apply a split tensor-train linear layer: Re and Im each mapped by its own TT-matrix.
 
-    cores: (2, r_k-1, n_k, m_k, r_k) each, part 0 for Re and part 1 for Im; bias: (2, M). Contracted core by core,
-    never forming the dense (M, N) matrix.
+    .. math::
+        y = \left(W_0 \operatorname{Re} x + \beta_0\right) + i \left(W_1 \operatorname{Im} x + \beta_1\right), \qquad
+        W_p[(m_1, \dots, m_d), (n_1, \dots, n_d)] = G^{(p)}_1[n_1, m_1] \cdots G^{(p)}_d[n_d, m_d]
+
+    a split layer of CoShNet-tiny (Ko et al., 2022, Sec. 4.2) with TT-matrix weights (Novikov et al., 2015,
+    "Tensorizing Neural Networks", NeurIPS, Eq. 5): no cross terms between Re and Im. Contracted core by core, never
+    forming the dense :math:`(M, N)` matrices (:func:`tt_to_dense` gives them).
+
+    Args:
+        input (Tensor): complex input :math:`x` whose last dimension holds :math:`N = \prod_k n_k` features.
+        cores (sequence of Tensor): real cores, core :math:`k` of shape :math:`(2, r_{k-1}, n_k, m_k, r_k)` with
+            :math:`r_0 = r_d = 1`; part 0 maps Re, part 1 maps Im.
+        bias (Tensor, optional): real :math:`\beta`, :math:`(2, M)`; part 0 is added to Re, part 1 to Im.
+            Default: ``None``.
+
+    Shape:
+        - Input: :math:`(*, N)`, complex.
+        - Output: :math:`(*, M)`, complex, with :math:`M = \prod_k m_k`.
+
+    Example::
+
+        >>> cores = [torch.randn(2, 1, 4, 3, 2), torch.randn(2, 2, 5, 4, 1)]
+        >>> x = torch.randn(8, 20, dtype=torch.cfloat)
+        >>> F.split_tt_linear(x, cores, torch.zeros(2, 12)).shape
+        torch.Size([8, 12])
     """
     lead = input.shape[:-1]
     batch = math.prod(lead)

@@ -33,11 +33,11 @@ from __future__ import annotations
 import itertools
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .. import init as cinit
 from .. import nn as cnn
+from ..layers import KerasSamePad1d, same_length, valid_length
 from .registry import register_model
 
 NUM_NOTES = 84
@@ -45,31 +45,6 @@ WINDOW = 4096
 OUTPUT_BIAS = -5.0
 _REAL_BN = {"eps": 1e-3, "momentum": 0.01}  # Keras BatchNormalization(momentum=0.99, epsilon=1e-3)
 _COMPLEX_BN = {"eps": 1e-4, "momentum": 0.1}  # complexnn ComplexBN(momentum=0.9, epsilon=1e-4)
-
-
-def _conv_length(n: int, kernel: int, stride: int) -> int:
-    return (n - kernel) // stride + 1 if n >= kernel else 0
-
-
-def _same_length(n: int, stride: int) -> int:
-    return -(-n // stride)
-
-
-class KerasSamePad1d(nn.Module):
-    """Zero padding for a 'same' convolution the way Keras/TensorFlow pads: ceil(n / stride) outputs; the total
-    padding max((out - 1) * stride + kernel - n, 0) split with the odd sample on the right. Real or complex input."""
-
-    def __init__(self, kernel_size: int, stride: int = 1) -> None:
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, stride
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n = x.shape[-1]
-        total = max((_same_length(n, self.stride) - 1) * self.stride + self.kernel_size - n, 0)
-        return F.pad(x, (total // 2, total - total // 2))
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}"
 
 
 class _MusicNetModel(nn.Module):
@@ -134,7 +109,7 @@ class ShallowReal(_MusicNetModel):
                  stride: int = 16, hidden: int = 2048) -> None:
         super().__init__(window, num_notes)
         self._too_small(kernel + 3 * stride)
-        length = _conv_length(_conv_length(window, kernel, stride), 4, 2)
+        length = valid_length(valid_length(window, kernel, stride), 4, 2)
         self.features = nn.Sequential(_glorot_normal(nn.Conv1d(1, filters, kernel, stride)), nn.ReLU(),
                                       nn.MaxPool1d(4, 2), nn.Flatten())
         self.classifier = nn.Sequential(_glorot_normal(nn.Linear(filters * length, hidden)), nn.ReLU(),
@@ -155,7 +130,7 @@ class ShallowComplex(_MusicNetModel):
                  stride: int = 16, hidden: int = 2048) -> None:
         super().__init__(window, num_notes)
         self._too_small(kernel + 3 * stride)
-        length = _conv_length(_conv_length(window, kernel, stride), 4, 2)
+        length = valid_length(valid_length(window, kernel, stride), 4, 2)
         self.features = nn.Sequential(cnn.ComplexConv1d(1, filters, kernel, stride), cnn.CReLU(),
                                       cnn.ComplexAvgPool1d(4, 2), nn.Flatten())
         self.classifier = nn.Sequential(cnn.ComplexLinear(filters * length, hidden), cnn.CReLU(),
@@ -194,7 +169,7 @@ class DeepComplex(_MusicNetModel):
     @classmethod
     def _feature_length(cls, n: int) -> int:
         for s, block in zip(cls.STRIDES, cls.BLOCKS):
-            n = _same_length(n, s) // (2 if block else 1)
+            n = same_length(n, s) // (2 if block else 1)
         return n
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -229,7 +204,7 @@ class DeepReal(_MusicNetModel):
     @classmethod
     def _feature_length(cls, n: int) -> int:
         for k, s, block in zip(cls.KERNELS, cls.STRIDES, cls.BLOCKS):
-            n = _conv_length(n, k, s) // (2 if block else 1)
+            n = valid_length(n, k, s) // (2 if block else 1)
         return n
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -6,8 +6,9 @@ against the log-magnitudes y of the true next frames.
 
 ``timit_convlstm``: the spectrum as one complex channel over frequency -> ``ComplexConvLSTM1d`` over time (complex
 'same' convolutions along frequency, split sigmoid/tanh, complex gate products) -> complex 1x1 convolution to one
-channel. ``timit_convlstm_real``: its real twin, Re and Im as two real channels -> a real ConvLSTM (``ConvLSTM1d``
-below, Shi et al., 2015) -> real 1x1 convolution to two channels, read as Re and Im of the prediction.
+channel. ``timit_convlstm_real``: its real twin, Re and Im as two real channels -> a real ConvLSTM
+(``deepcomplex.layers.ConvLSTM1d``, Shi et al., 2015) -> real 1x1 convolution to two channels, read as Re and Im of
+the prediction.
 
 Parameter counts (real numbers; a complex one counts two), C_h hidden channels, k the kernel, L layers:
 complex 2 * [sum over layers of 4 C_h (C_in k + C_h k + 1)] + 2 (C_h + 1) with C_in = 1 for the first layer;
@@ -23,85 +24,12 @@ import torch
 from torch import nn
 
 from .. import nn as cnn
-from ..functional.recurrent import unroll_lstm
-from ..nn._utils import KindPreservingModule
+from .._validation import check_positive_ints
+from ..layers import ConvLSTM1d
+from ..nn.module import KindPreservingModule
 from .registry import register_model
 
-__all__ = ["ConvLSTM1d", "TimitConvLSTM", "timit_convlstm", "timit_convlstm_real"]
-
-
-def _check_size(name: str, **values) -> None:
-    for what, v in values.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{name}: {what} must be a positive int, got {v!r}")
-
-
-class _ConvLSTMCell1d(nn.Module):
-    """One real ConvLSTM layer: the input map of all steps (``conv_ih``) and the recurrent map (``conv_hh``)."""
-
-    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int, bias: bool) -> None:
-        super().__init__()
-        self.hidden_channels = hidden_channels
-        self.conv_ih = nn.Conv1d(in_channels, 4 * hidden_channels, kernel_size, padding=kernel_size // 2, bias=bias)
-        self.conv_hh = nn.Conv1d(hidden_channels, 4 * hidden_channels, kernel_size, padding=kernel_size // 2,
-                                 bias=False)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        # Glorot like the complex layer's Rayleigh/Glorot; zero bias but 1 on the forget gate, as there
-        nn.init.xavier_uniform_(self.conv_ih.weight)
-        nn.init.xavier_uniform_(self.conv_hh.weight)
-        if self.conv_ih.bias is not None:
-            with torch.no_grad():
-                self.conv_ih.bias.zero_()
-                self.conv_ih.bias[self.hidden_channels:2 * self.hidden_channels] = 1.0
-
-
-class ConvLSTM1d(nn.Module):
-    """Multi-layer real ConvLSTM over (N, L, C, W) (batch_first, default) or (L, N, C, W); 'same' padding (odd k).
-
-    Per layer and step (Shi et al., 2015, without the peephole terms, like torch.nn.LSTM and the complex layer):
-    [i, f, g, o] = W_ih * x_t + W_hh * h_{t-1} + b ('*' a 1-D convolution over W); i, f, o = sigmoid, g = tanh;
-    c_t = f c_{t-1} + i g; h_t = o tanh(c_t). forward(input, (h0, c0) each (num_layers, N, C_h, W) or None) ->
-    (all h of the last layer, (h_n, c_n)). Glorot-uniform weights, zero bias except 1 on the forget gate.
-    """
-
-    def __init__(self, in_channels: int, hidden_channels: int, kernel_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = True) -> None:
-        super().__init__()
-        _check_size("ConvLSTM1d", in_channels=in_channels, hidden_channels=hidden_channels, kernel_size=kernel_size,
-                    num_layers=num_layers)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"ConvLSTM1d needs an odd kernel_size for 'same' padding, got {kernel_size}")
-        self.in_channels, self.hidden_channels, self.kernel_size = in_channels, hidden_channels, kernel_size
-        self.num_layers, self.batch_first = num_layers, batch_first
-        self.cells = nn.ModuleList(_ConvLSTMCell1d(in_channels if k == 0 else hidden_channels, hidden_channels,
-                                                   kernel_size, bias) for k in range(num_layers))
-
-    def forward(self, input: torch.Tensor, hx: Optional[tuple] = None):
-        name = type(self).__name__
-        if input.dim() != 4:
-            raise ValueError(f"{name} expects a 4D input ({'N, L' if self.batch_first else 'L, N'}, C, W), got "
-                             f"shape {tuple(input.shape)}")
-        x = input if self.batch_first else input.transpose(0, 1)  # (N, L, C, W)
-        n, steps, c, w = x.shape
-        if c != self.in_channels:
-            raise ValueError(f"{name} expects {self.in_channels} input channels, got {c}")
-        if steps == 0:
-            raise ValueError(f"{name} expects a non-empty sequence, got shape {tuple(input.shape)}")
-        hid = self.hidden_channels
-        if hx is None:
-            zeros = x.new_zeros(self.num_layers, n, hid, w)
-            hx = (zeros, zeros)
-        layers = [(lambda seq, conv=cell.conv_ih: conv(seq.flatten(0, 1)).unflatten(0, seq.shape[:2]), cell.conv_hh)
-                  for cell in self.cells]
-        return unroll_lstm(x.transpose(0, 1), hx[0], hx[1], layers, 1, batch_first=self.batch_first)
-
-    def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.hidden_channels}, kernel_size={self.kernel_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        return s + f", batch_first={self.batch_first}"
+__all__ = ["TimitConvLSTM", "timit_convlstm", "timit_convlstm_real"]
 
 
 class TimitConvLSTM(KindPreservingModule):
@@ -117,7 +45,7 @@ class TimitConvLSTM(KindPreservingModule):
                  is_complex: bool = True, name: Optional[str] = None) -> None:
         super().__init__()
         self.name = name or ("timit_convlstm" if is_complex else "timit_convlstm_real")
-        _check_size(self.name, n_freq=n_freq, hidden_channels=hidden_channels, kernel_size=kernel_size,
+        check_positive_ints(self.name, n_freq=n_freq, hidden_channels=hidden_channels, kernel_size=kernel_size,
                     num_layers=num_layers)
         if kernel_size % 2 == 0:
             raise ValueError(f"{self.name} needs an odd kernel_size for 'same' padding, got {kernel_size}")

@@ -20,7 +20,31 @@ class _Dropout(nn.Module):
 
 
 class ComplexDropout(_Dropout):
-    """Zero each complex element (Re and Im together) with probability p in training; scale the rest by 1 / (1 - p)."""
+    r"""During training, zeroes each complex element (Re and Im together) with probability ``p``.
+
+    .. math::
+        y = \frac{m}{1 - p} \, z, \qquad m \sim \operatorname{Bernoulli}(1 - p) \text{ per complex element}
+
+    Dropout (Srivastava et al., 2014, "Dropout: A Simple Way to Prevent Neural Networks from Overfitting", JMLR) with
+    one real mask shared by the real and imaginary parts, so a kept element keeps its phase. The module form of
+    :func:`deepcomplex.functional.dropout`; in evaluation mode (``module.eval()``) it is the identity.
+
+    Args:
+        p (float): probability of an element to be zeroed, in [0, 1] (else ``ValueError``). Default: 0.5
+
+    Shape:
+        - Input: :math:`(*)` complex, any number of dimensions.
+        - Output: :math:`(*)`, the same shape as the input.
+
+    Example::
+
+        >>> m = nn.ComplexDropout(p=0.2)
+        >>> m(torch.randn(20, 16, dtype=torch.cfloat)).shape
+        torch.Size([20, 16])
+        >>> z = torch.randn(20, 16, dtype=torch.cfloat)
+        >>> torch.equal(m.eval()(z), z)
+        True
+    """
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         check_complex(type(self).__name__, input)
@@ -28,7 +52,29 @@ class ComplexDropout(_Dropout):
 
 
 class ComplexDropout2d(_Dropout):
-    """Zero whole complex channels of (N, C, H, W) input with probability p in training; scale the rest by 1 / (1 - p)."""
+    r"""During training, zeroes whole complex channels (Re and Im together) with probability ``p``.
+
+    .. math::
+        y_{n, c} = \frac{m_{n, c}}{1 - p} \, z_{n, c}, \qquad m_{n, c} \sim \operatorname{Bernoulli}(1 - p)
+        \text{ per (sample, channel)}
+
+    where :math:`z_{n, c}` is a whole :math:`(H, W)` plane: channel dropout (Tompson et al., 2015, "Efficient Object
+    Localization Using Convolutional Networks", CVPR) with the mask shared by Re and Im. The module form of
+    :func:`deepcomplex.functional.dropout2d`; in evaluation mode (``module.eval()``) it is the identity.
+
+    Args:
+        p (float): probability of a channel to be zeroed, in [0, 1] (else ``ValueError``). Default: 0.5
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`, complex.
+        - Output: the same shape as the input.
+
+    Example::
+
+        >>> m = nn.ComplexDropout2d(p=0.2)
+        >>> m(torch.randn(20, 16, 32, 32, dtype=torch.cfloat)).shape
+        torch.Size([20, 16, 32, 32])
+    """
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         check_complex(type(self).__name__, input)

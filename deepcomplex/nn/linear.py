@@ -2,20 +2,51 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from .. import functional as CF
 from .. import init as cinit
 from .._validation import check_channels, check_complex
-from ._utils import KindPreservingModule, complex_dtype
+from .module import KindPreservingModule, complex_dtype
 
 
 class ComplexLinear(KindPreservingModule):
-    """Complex affine map y = x W^T + b on (*, in_features) complex input; arguments as torch.nn.Linear.
+    r"""Applies a complex affine map to the last dimension of a complex input: :math:`y = x W^T + b`.
 
-    Weights default to the paper's Rayleigh/He init (Var(Re W) = Var(Im W) = 1 / in_features, E|W|^2 = 2 / in_features),
-    biases to zero. (torch's default init of a complex Linear draws Re and Im each with the real layer's variance,
-    so its E|W|^2 is twice the real layer's, with no complex criterion behind it.)
+    .. math::
+        y = x W^{T} + b = (u A^T - v B^T) + i \, (u B^T + v A^T) + b \quad \text{for } W = A + iB, \; x = u + iv
+
+    (the dense case of Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eq. 1; no conjugation of the weight).
+    The module form of :func:`deepcomplex.functional.linear`, with the arguments of ``torch.nn.Linear``.
+
+    Args:
+        in_features (int): size :math:`H_{in}` of each input sample (complex features).
+        out_features (int): size :math:`H_{out}` of each output sample.
+        bias (bool): if ``True``, adds a learnable complex bias. Default: ``True``
+        device (torch.device, optional): device of the parameters. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``; the input must have this dtype.
+            Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(*, H_{in})` complex, where :math:`*` is any number of dimensions (including none).
+        - Output: :math:`(*, H_{out})` complex, the other dimensions as the input.
+
+    Attributes:
+        weight (Tensor): complex learnable weight of shape :math:`(H_{out}, H_{in})`, drawn with the paper's
+            Rayleigh/He init (Trabelsi et al., 2018, Sec. 3.6): :math:`\operatorname{Var}(\operatorname{Re} W) =
+            \operatorname{Var}(\operatorname{Im} W) = 1 / H_{in}`, :math:`E|W|^2 = 2 / H_{in}`. (torch's default
+            init of a complex Linear draws Re and Im each with the real layer's variance, so its :math:`E|W|^2` is
+            twice the real layer's, with no complex criterion behind it.)
+        bias (Tensor): complex learnable bias of shape :math:`(H_{out})`, initialised to 0; ``None`` if
+            ``bias=False``.
+
+    Example::
+
+        >>> m = nn.ComplexLinear(20, 30)
+        >>> m(torch.randn(128, 20, dtype=torch.cfloat)).shape
+        torch.Size([128, 30])
+        >>> m.weight.shape, m.bias.dtype
+        (torch.Size([30, 20]), torch.complex64)
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
@@ -37,7 +68,8 @@ class ComplexLinear(KindPreservingModule):
         if input.dim() == 0:
             raise ValueError(f"{name} expects an input of shape (*, {self.in_features}), got a 0D tensor")
         check_channels(name, input.shape[-1], self.in_features, "input features (last dimension)")
-        return CF.linear(input, self.weight, self.bias)
+        # checked once, above: deepcomplex.functional.linear is these checks and then torch's linear
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -1,4 +1,4 @@
-"""Complex normalization modules: whitening batch/layer/group norm (Trabelsi et al., Sec. 3.5) and the naive baseline."""
+"""Complex normalization modules: whitening batch/layer/group norm (Trabelsi et al., Sec. 3.5), naive baseline."""
 from __future__ import annotations
 
 import math
@@ -7,14 +7,12 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import nn
 
-from .. import _extension
 from .. import functional as CF
-from .._layout import complex_to_interleaved, interleaved_to_complex
+from .._layout import complex_dtype_of, real_dtype_of
 from .._validation import check_channels, check_complex, check_rank
-from ._utils import KindPreservingModule, complex_dtype
+from .module import KindPreservingModule, complex_dtype
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
-_COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
 
 def _register_affine(module: nn.Module, shape: tuple, affine: bool, device, dtype) -> None:
@@ -36,8 +34,9 @@ def _reset_affine(weight, bias) -> None:
             bias.zero_()
 
 
-def _real_dtype(name: str, dtype):
-    return torch.float64 if complex_dtype(name, dtype) == torch.complex128 else torch.float32
+def _real_dtype(name: str, dtype) -> torch.dtype:
+    """The dtype of the real parameters beside complex ones of ``dtype`` (see ``complex_dtype``)."""
+    return real_dtype_of(complex_dtype(name, dtype))
 
 
 class _ComplexBatchNorm(KindPreservingModule):
@@ -96,30 +95,217 @@ class _ComplexBatchNorm(KindPreservingModule):
 
 
 class ComplexBatchNorm1d(_ComplexBatchNorm):
-    """Complex batch norm by 2x2 whitening (Trabelsi et al., Eqs. 11-12) over (N, C) or (N, C, L) input.
+    r"""Applies complex batch normalization by 2x2 whitening over a batch of complex feature vectors or 1-D signals.
 
-    Running covariance is the unbiased estimate (torch's convention for running_var) and eps is added to Vrr and
-    Vii wherever V is used, in training and eval; the paper's code instead keeps the biased estimate with eps inside.
+    Each complex channel is centred and whitened by the inverse square root of its 2x2 covariance matrix of
+    (Re, Im), then scaled by a learned real symmetric 2x2 matrix and shifted by a learned complex bias (Trabelsi
+    et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.5, Eqs. 11-12):
+
+    .. math::
+        \tilde{x} = V^{-1/2} (x - E[x]), \quad
+        V = \begin{pmatrix} V_{rr} + \epsilon & V_{ri} \\ V_{ri} & V_{ii} + \epsilon \end{pmatrix}, \quad
+        y = \begin{pmatrix} \gamma_{rr} & \gamma_{ri} \\ \gamma_{ri} & \gamma_{ii} \end{pmatrix} \tilde{x} + \beta
+
+    The statistics are taken per channel over the batch (and length) in training; in evaluation (with
+    ``track_running_stats=True``) the running estimates are used instead, updated in training as torch's
+    ``running_var``: :math:`\hat{v} \leftarrow (1 - \text{momentum}) \, \hat{v} + \text{momentum} \, v` with the
+    unbiased batch covariance. eps is added to :math:`V_{rr}` and :math:`V_{ii}` wherever V is used, in training and
+    eval; the paper's code instead keeps the biased estimate with eps inside. The module form of
+    :func:`deepcomplex.functional.complex_batch_norm`.
+
+    Args:
+        num_features (int): number of complex channels :math:`C`.
+        eps (float): added to the diagonal of V for numerical stability. Default: 1e-4 (the paper's code)
+        momentum (float, optional): weight of the batch in the running averages; ``None`` gives the cumulative
+            average over all batches seen. Default: 0.1
+        affine (bool): if ``True``, the module has learnable :math:`\gamma` and :math:`\beta`; else
+            :math:`y = \tilde{x}`. Default: ``True``
+        track_running_stats (bool): if ``True``, keeps running mean and covariance for evaluation; if ``False``,
+            batch statistics are used in evaluation too. Default: ``True``
+        device (torch.device, optional): device of parameters and buffers. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``, the input dtype; the real
+            tensors take the matching real precision. Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(N, C, L)`, complex.
+        - Output: the same shape as the input.
+
+    Attributes:
+        weight (Tensor): real learnable :math:`\gamma` of shape :math:`(C, 3)` = :math:`[\gamma_{rr}, \gamma_{ri},
+            \gamma_{ii}]`, initialised to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]`; ``None`` if ``affine=False``.
+        bias (Tensor): complex learnable :math:`\beta` of shape :math:`(C)`, initialised to 0; ``None`` if
+            ``affine=False``.
+        running_mean (Tensor): complex buffer of shape :math:`(C)`, initialised to 0.
+        running_covar (Tensor): real buffer of shape :math:`(C, 3)` = :math:`[V_{rr}, V_{ri}, V_{ii}]`, initialised
+            to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]` (as the paper's code).
+        num_batches_tracked (Tensor): count of training batches seen. The three buffers are ``None`` if
+            ``track_running_stats=False``.
+
+    Example::
+
+        >>> m = nn.ComplexBatchNorm1d(16)
+        >>> m(torch.randn(20, 16, 50, dtype=torch.cfloat)).shape
+        torch.Size([20, 16, 50])
+        >>> m.running_covar.shape
+        torch.Size([16, 3])
     """
     _ranks = (2, 3)
 
 
 class ComplexBatchNorm2d(_ComplexBatchNorm):
-    """Complex batch norm by 2x2 whitening (Trabelsi et al., Eqs. 11-12) over (N, C, H, W) input.
+    r"""Applies complex batch normalization by 2x2 whitening over a batch of complex images.
 
-    Running covariance is the unbiased estimate (torch's convention for running_var) and eps is added to Vrr and
-    Vii wherever V is used, in training and eval; the paper's code instead keeps the biased estimate with eps inside.
+    Each complex channel is centred and whitened by the inverse square root of its 2x2 covariance matrix of
+    (Re, Im), then scaled by a learned real symmetric 2x2 matrix and shifted by a learned complex bias (Trabelsi
+    et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.5, Eqs. 11-12):
+
+    .. math::
+        \tilde{x} = V^{-1/2} (x - E[x]), \quad
+        V = \begin{pmatrix} V_{rr} + \epsilon & V_{ri} \\ V_{ri} & V_{ii} + \epsilon \end{pmatrix}, \quad
+        y = \begin{pmatrix} \gamma_{rr} & \gamma_{ri} \\ \gamma_{ri} & \gamma_{ii} \end{pmatrix} \tilde{x} + \beta
+
+    The statistics are taken per channel over the batch and the spatial dimensions in training; in evaluation (with
+    ``track_running_stats=True``) the running estimates are used instead, updated in training as torch's
+    ``running_var``: :math:`\hat{v} \leftarrow (1 - \text{momentum}) \, \hat{v} + \text{momentum} \, v` with the
+    unbiased batch covariance. eps is added to :math:`V_{rr}` and :math:`V_{ii}` wherever V is used, in training and
+    eval; the paper's code instead keeps the biased estimate with eps inside. The module form of
+    :func:`deepcomplex.functional.complex_batch_norm`.
+
+    Args:
+        num_features (int): number of complex channels :math:`C`.
+        eps (float): added to the diagonal of V for numerical stability. Default: 1e-4 (the paper's code)
+        momentum (float, optional): weight of the batch in the running averages; ``None`` gives the cumulative
+            average over all batches seen. Default: 0.1
+        affine (bool): if ``True``, the module has learnable :math:`\gamma` and :math:`\beta`; else
+            :math:`y = \tilde{x}`. Default: ``True``
+        track_running_stats (bool): if ``True``, keeps running mean and covariance for evaluation; if ``False``,
+            batch statistics are used in evaluation too. Default: ``True``
+        device (torch.device, optional): device of parameters and buffers. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``, the input dtype; the real
+            tensors take the matching real precision. Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`, complex.
+        - Output: the same shape as the input.
+
+    Attributes:
+        weight (Tensor): real learnable :math:`\gamma` of shape :math:`(C, 3)` = :math:`[\gamma_{rr}, \gamma_{ri},
+            \gamma_{ii}]`, initialised to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]`; ``None`` if ``affine=False``.
+        bias (Tensor): complex learnable :math:`\beta` of shape :math:`(C)`, initialised to 0; ``None`` if
+            ``affine=False``.
+        running_mean (Tensor): complex buffer of shape :math:`(C)`, initialised to 0.
+        running_covar (Tensor): real buffer of shape :math:`(C, 3)` = :math:`[V_{rr}, V_{ri}, V_{ii}]`, initialised
+            to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]` (as the paper's code).
+        num_batches_tracked (Tensor): count of training batches seen. The three buffers are ``None`` if
+            ``track_running_stats=False``.
+
+    Example::
+
+        >>> m = nn.ComplexBatchNorm2d(16)
+        >>> m(torch.randn(20, 16, 10, 10, dtype=torch.cfloat)).shape
+        torch.Size([20, 16, 10, 10])
+        >>> m.eval()(torch.randn(1, 16, 10, 10, dtype=torch.cfloat)).shape
+        torch.Size([1, 16, 10, 10])
     """
     _ranks = (4,)
 
 
 class ComplexBatchNorm3d(_ComplexBatchNorm):
-    """Complex batch norm by 2x2 whitening (Trabelsi et al., Eqs. 11-12) over (N, C, D, H, W) input (conventions as 2d)."""
+    r"""Applies complex batch normalization by 2x2 whitening over a batch of complex volumes.
+
+    Each complex channel is centred and whitened by the inverse square root of its 2x2 covariance matrix of
+    (Re, Im), then scaled by a learned real symmetric 2x2 matrix and shifted by a learned complex bias (Trabelsi
+    et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.5, Eqs. 11-12):
+
+    .. math::
+        \tilde{x} = V^{-1/2} (x - E[x]), \quad
+        V = \begin{pmatrix} V_{rr} + \epsilon & V_{ri} \\ V_{ri} & V_{ii} + \epsilon \end{pmatrix}, \quad
+        y = \begin{pmatrix} \gamma_{rr} & \gamma_{ri} \\ \gamma_{ri} & \gamma_{ii} \end{pmatrix} \tilde{x} + \beta
+
+    The statistics are taken per channel over the batch and the spatial dimensions in training; in evaluation (with
+    ``track_running_stats=True``) the running estimates are used instead, updated in training as torch's
+    ``running_var``: :math:`\hat{v} \leftarrow (1 - \text{momentum}) \, \hat{v} + \text{momentum} \, v` with the
+    unbiased batch covariance. eps is added to :math:`V_{rr}` and :math:`V_{ii}` wherever V is used, in training and
+    eval; the paper's code instead keeps the biased estimate with eps inside. The module form of
+    :func:`deepcomplex.functional.complex_batch_norm`.
+
+    Args:
+        num_features (int): number of complex channels :math:`C`.
+        eps (float): added to the diagonal of V for numerical stability. Default: 1e-4 (the paper's code)
+        momentum (float, optional): weight of the batch in the running averages; ``None`` gives the cumulative
+            average over all batches seen. Default: 0.1
+        affine (bool): if ``True``, the module has learnable :math:`\gamma` and :math:`\beta`; else
+            :math:`y = \tilde{x}`. Default: ``True``
+        track_running_stats (bool): if ``True``, keeps running mean and covariance for evaluation; if ``False``,
+            batch statistics are used in evaluation too. Default: ``True``
+        device (torch.device, optional): device of parameters and buffers. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``, the input dtype; the real
+            tensors take the matching real precision. Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`, complex.
+        - Output: the same shape as the input.
+
+    Attributes:
+        weight (Tensor): real learnable :math:`\gamma` of shape :math:`(C, 3)` = :math:`[\gamma_{rr}, \gamma_{ri},
+            \gamma_{ii}]`, initialised to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]`; ``None`` if ``affine=False``.
+        bias (Tensor): complex learnable :math:`\beta` of shape :math:`(C)`, initialised to 0; ``None`` if
+            ``affine=False``.
+        running_mean (Tensor): complex buffer of shape :math:`(C)`, initialised to 0.
+        running_covar (Tensor): real buffer of shape :math:`(C, 3)` = :math:`[V_{rr}, V_{ri}, V_{ii}]`, initialised
+            to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]` (as the paper's code).
+        num_batches_tracked (Tensor): count of training batches seen. The three buffers are ``None`` if
+            ``track_running_stats=False``.
+
+    Example::
+
+        >>> m = nn.ComplexBatchNorm3d(4, affine=False)
+        >>> m(torch.randn(2, 4, 3, 5, 5, dtype=torch.cfloat)).shape
+        torch.Size([2, 4, 3, 5, 5])
+    """
     _ranks = (5,)
 
 
 class ComplexLayerNorm(KindPreservingModule):
-    """Complex layer norm: 2x2 whitening per sample over the last dims ``normalized_shape`` (Trabelsi et al., Eq. 11)."""
+    r"""Applies complex layer normalization: 2x2 whitening per sample over the last dimensions.
+
+    .. math::
+        \tilde{x} = (V + \epsilon I)^{-1/2} (x - \operatorname{E}[x]), \qquad y = \gamma \tilde{x} + \beta
+
+    the whitening of Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eq. 11, with the mean and the 2x2
+    covariance :math:`V` of [Re x, Im x] taken over the last ``len(normalized_shape)`` dimensions of each sample, as
+    layer normalization does (Ba, Kiros and Hinton, 2016, "Layer Normalization"; biased, no running statistics),
+    then an elementwise real symmetric 2x2 scale :math:`\gamma` and complex shift :math:`\beta`. The module form of
+    :func:`deepcomplex.functional.complex_layer_norm`.
+
+    Args:
+        normalized_shape (int or tuple): the trailing shape to normalize over (an int is one dimension).
+        eps (float): added to the variances :math:`V_{rr}` and :math:`V_{ii}`. Default: 1e-4
+        elementwise_affine (bool): if ``True``, the module has learnable per-element :math:`\gamma` and
+            :math:`\beta`; else :math:`y = \tilde{x}`. Default: ``True``
+        device (torch.device, optional): device of the parameters. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``, the input dtype; :math:`\gamma`
+            takes the matching real precision. Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(*, *\text{normalized\_shape})`, complex.
+        - Output: the same shape as the input.
+
+    Attributes:
+        weight (Tensor): real learnable :math:`\gamma` of shape :math:`(*\text{normalized\_shape}, 3)` =
+            :math:`[\gamma_{rr}, \gamma_{ri}, \gamma_{ii}]` per element, initialised to
+            :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]`; ``None`` if ``elementwise_affine=False``.
+        bias (Tensor): complex learnable :math:`\beta` of shape ``normalized_shape``, initialised to 0; ``None`` if
+            ``elementwise_affine=False``.
+
+    Example::
+
+        >>> m = nn.ComplexLayerNorm([10, 16])
+        >>> m(torch.randn(4, 10, 16, dtype=torch.cfloat)).shape
+        torch.Size([4, 10, 16])
+        >>> m.weight.shape
+        torch.Size([10, 16, 3])
+    """
 
     def __init__(self, normalized_shape: Union[int, Sequence[int]], eps: float = 1e-4, elementwise_affine: bool = True,
                  device=None, dtype=None) -> None:
@@ -146,7 +332,44 @@ class ComplexLayerNorm(KindPreservingModule):
 
 
 class ComplexGroupNorm(KindPreservingModule):
-    """Complex group norm: 2x2 whitening per sample and group of channels (Trabelsi et al., Eq. 11); args as torch.nn.GroupNorm."""
+    r"""Applies complex group normalization: 2x2 whitening per sample and group of channels.
+
+    .. math::
+        \tilde{x} = (V + \epsilon I)^{-1/2} (x - \operatorname{E}[x]), \qquad y = \gamma \tilde{x} + \beta
+
+    the whitening of Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Eq. 11, with the mean and the 2x2
+    covariance :math:`V` of [Re x, Im x] taken per sample over each group of :math:`C / G` channels and their
+    spatial dimensions, as group normalization does (Wu and He, 2018, "Group Normalization", ECCV; biased, no running
+    statistics), then a per-channel real symmetric 2x2 scale :math:`\gamma` and complex shift :math:`\beta`. The
+    module form of :func:`deepcomplex.functional.complex_group_norm`, with the arguments of ``torch.nn.GroupNorm``.
+
+    Args:
+        num_groups (int): number of groups :math:`G` to split the channels into.
+        num_channels (int): number of complex channels :math:`C`; must be divisible by ``num_groups``
+            (else ``ValueError``).
+        eps (float): added to the variances :math:`V_{rr}` and :math:`V_{ii}`. Default: 1e-4
+        affine (bool): if ``True``, the module has learnable per-channel :math:`\gamma` and :math:`\beta`; else
+            :math:`y = \tilde{x}`. Default: ``True``
+        device (torch.device, optional): device of the parameters. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``, the input dtype; :math:`\gamma`
+            takes the matching real precision. Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(N, C, *)`, complex.
+        - Output: the same shape as the input.
+
+    Attributes:
+        weight (Tensor): real learnable :math:`\gamma` of shape :math:`(C, 3)` = :math:`[\gamma_{rr}, \gamma_{ri},
+            \gamma_{ii}]`, initialised to :math:`[1/\sqrt{2}, 0, 1/\sqrt{2}]`; ``None`` if ``affine=False``.
+        bias (Tensor): complex learnable :math:`\beta` of shape :math:`(C)`, initialised to 0; ``None`` if
+            ``affine=False``.
+
+    Example::
+
+        >>> m = nn.ComplexGroupNorm(2, 6)
+        >>> m(torch.randn(4, 6, 8, 8, dtype=torch.cfloat)).shape
+        torch.Size([4, 6, 8, 8])
+    """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-4, affine: bool = True,
                  device=None, dtype=None) -> None:
@@ -174,10 +397,50 @@ class ComplexGroupNorm(KindPreservingModule):
 
 
 class NaiveComplexBatchNorm2d(KindPreservingModule, nn.BatchNorm2d):
-    """Naive complex batch norm: Re and Im of each channel normalized as two independent real channels (paper's baseline).
+    r"""Applies naive complex batch normalization: Re and Im of each channel as two independent real channels.
 
-    It is torch.nn.BatchNorm2d over the 2C real channels [re_0, im_0, re_1, im_1, ...] of the interleaved view, so
-    weight, bias and running statistics have shape (2C,) in that order; ``num_features`` is the complex count C.
+    .. math::
+        y_{\text{re}} = \frac{\operatorname{Re} x - E[\operatorname{Re} x]}{\sqrt{\operatorname{Var}[\operatorname{Re}
+        x] + \epsilon}} \, \gamma_{\text{re}} + \beta_{\text{re}}, \qquad y_{\text{im}} \text{ likewise}
+
+    The baseline that complex batch normalization by whitening (Trabelsi et al., 2018, "Deep Complex Networks", ICLR,
+    Sec. 3.5) is compared against: real batch normalization (Ioffe and Szegedy, 2015, "Batch Normalization", ICML)
+    of each part, with no decorrelation of Re and Im. It is ``torch.nn.BatchNorm2d`` over the :math:`2C` real
+    channels :math:`[\text{re}_0, \text{im}_0, \text{re}_1, \text{im}_1, \dots]` of the interleaved view, with its
+    arguments, defaults and running statistics.
+
+    Args:
+        num_features (int): number of complex channels :math:`C`.
+        eps (float): added to the variances for numerical stability. Default: 1e-5 (torch's)
+        momentum (float, optional): weight of the batch in the running averages; ``None`` gives the cumulative
+            average. Default: 0.1
+        affine (bool): if ``True``, the module has learnable real :math:`\gamma` and :math:`\beta`. Default: ``True``
+        track_running_stats (bool): if ``True``, keeps running mean and variance for evaluation. Default: ``True``
+        device (torch.device, optional): device of parameters and buffers. Default: torch's default device.
+        dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``, the input dtype; parameters and
+            buffers take the matching real precision. Default: the complex counterpart of torch's default dtype.
+
+    Shape:
+        - Input: :math:`(N, C, H, W)`, complex.
+        - Output: the same shape as the input.
+
+    Attributes:
+        weight (Tensor): real learnable :math:`\gamma` of shape :math:`(2C)`, in the order
+            :math:`[\text{re}_0, \text{im}_0, \dots]`, initialised to 1; ``None`` if ``affine=False``.
+        bias (Tensor): real learnable :math:`\beta` of shape :math:`(2C)`, initialised to 0; ``None`` if
+            ``affine=False``.
+        running_mean (Tensor): real buffer of shape :math:`(2C)`, initialised to 0.
+        running_var (Tensor): real buffer of shape :math:`(2C)`, initialised to 1 (the unbiased estimate, as torch).
+        num_batches_tracked (Tensor): count of training batches seen. The buffers are ``None`` if
+            ``track_running_stats=False``.
+
+    Example::
+
+        >>> m = nn.NaiveComplexBatchNorm2d(16)
+        >>> m(torch.randn(20, 16, 10, 10, dtype=torch.cfloat)).shape
+        torch.Size([20, 16, 10, 10])
+        >>> m.num_features, m.weight.shape
+        (16, torch.Size([32]))
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1, affine: bool = True,
@@ -189,21 +452,12 @@ class NaiveComplexBatchNorm2d(KindPreservingModule, nn.BatchNorm2d):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         name = type(self).__name__
         state = self.weight if self.affine else self.running_mean
-        check_complex(name, input, None if state is None else _COMPLEX_OF[state.dtype])
+        check_complex(name, input, None if state is None else complex_dtype_of(state.dtype))
         check_rank(name, input, (4,))
         check_channels(name, input.shape[1], self.num_features, "channels (dimension 1)")
-        if input.numel() == 0:
-            return input.clone()
-        if self.training and input.numel() > self.num_features and _extension.serves(input):
-            return self._train_on_kernels(input)
-        return interleaved_to_complex(super().forward(complex_to_interleaved(input)))
-
-    def _train_on_kernels(self, input: torch.Tensor) -> torch.Tensor:
-        """The training step of torch.nn.BatchNorm2d, statistics and running averages included, in one kernel pass."""
-        out, mean, var = CF.normalization.naive_batch_norm_train(input, self.weight, self.bias, self.eps)
-        if self.track_running_stats:
+        if self.training and self.track_running_stats and input.numel():
             self.num_batches_tracked.add_(1)
-            CF.normalization.update_running_stats_(
-                ((self.running_mean, mean.reshape(-1)), (self.running_var, var.reshape(-1))),
-                input.numel() // self.num_features, self.momentum, self.num_batches_tracked)
-        return out
+        running = not self.training or self.track_running_stats  # torch.nn.BatchNorm's rule
+        return CF.naive_batch_norm(input, self.running_mean if running else None,
+                                   self.running_var if running else None, self.weight, self.bias, self.training,
+                                   self.momentum, self.eps, self.num_batches_tracked)

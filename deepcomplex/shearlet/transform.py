@@ -5,7 +5,7 @@ from typing import Optional, Sequence, Union
 
 import torch
 
-from ..nn._utils import KindPreservingModule
+from ..nn.module import KindPreservingModule
 from .filters import SHEAR_MODES, coshrem_filters
 
 CONVENTIONS = ("coshnet", "pycoshrem")

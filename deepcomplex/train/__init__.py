@@ -1,5 +1,18 @@
-"""deepcomplex.train: the one training loop shared by every experiment."""
-from .engine import TrainConfig, evaluate, evaluate_run, train
-from .robustness import robustness
+"""deepcomplex.train: the one training loop shared by every experiment, its recipes, and trained runs as an API.
 
-__all__ = ["TrainConfig", "evaluate", "evaluate_run", "robustness", "train"]
+Modules: ``config`` (TrainConfig), ``recipes`` (the named recipes), ``schedules`` (learning rates, augmentation,
+optimizers), ``engine`` (the loop), ``tasks`` (what each task trains and reports), ``runs`` (loading, evaluating and
+re-reporting a finished run), ``robustness`` (CoShNet's noise x blur test), ``plots``, ``io``, ``distributed``,
+``metrics``, ``runtime``.
+"""
+from .config import TrainConfig, load_data
+from .engine import train
+from .recipes import RECIPES, Recipe, recipes_markdown
+from .robustness import robustness
+from .runs import LoadedRun, evaluate_run, git_commit, load_run, load_run_model, read_result, summarize_result
+from .schedules import learning_rate
+from .tasks import evaluate
+
+__all__ = ["LoadedRun", "RECIPES", "Recipe", "TrainConfig", "evaluate", "evaluate_run", "git_commit", "learning_rate",
+           "load_data", "load_run", "load_run_model", "read_result", "recipes_markdown", "robustness",
+           "summarize_result", "train"]

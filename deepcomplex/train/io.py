@@ -1,49 +1,28 @@
-"""Atomic writes of checkpoints and results: a temp file in the same directory, then os.replace."""
+"""A run directory's files: checkpoints, metrics.csv and JSON results, each written atomically through
+:func:`deepcomplex.io.atomic_write` (a temp file in the same directory, then ``os.replace``)."""
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
 import torch
 
+from ..io import atomic_write, previous_path
 
-def _atomic(path: Path, write, keep_previous: bool = False) -> None:
-    """Write ``path`` through a temp file in its directory and os.replace; with ``keep_previous`` the file it replaces
-    becomes ``<stem>.prev<suffix>`` first, so a good copy exists at every instant."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        if keep_previous and path.exists():
-            os.replace(path, previous_path(path))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+CHECKPOINT = "checkpoint.pt"  # a run directory's checkpoint; the one it replaced is kept as previous_path(...)
 
 
 def save_json(path: Path, obj: Any) -> None:
-    _atomic(path, lambda f: f.write(json.dumps(obj, indent=2, sort_keys=True).encode()))
-
-
-def previous_path(path: Path) -> Path:
-    """Where :func:`save_checkpoint` keeps the checkpoint it replaced."""
-    path = Path(path)
-    return path.with_name(f"{path.stem}.prev{path.suffix}")
+    """Write ``obj`` as JSON (indent 2, sorted keys) to ``path`` atomically."""
+    atomic_write(path, lambda f: f.write(json.dumps(obj, indent=2, sort_keys=True).encode()))
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
     """Atomic torch.save; the checkpoint it replaces is kept as checkpoint.prev.pt."""
-    _atomic(path, lambda f: torch.save(state, f), keep_previous=True)
+    atomic_write(path, lambda f: torch.save(state, f), keep_previous=True)
 
 
 def load_checkpoint(path: Path) -> dict:
@@ -62,17 +41,19 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def save_csv(path: Path, rows: Iterable[dict]) -> None:
+    """Write ``rows`` as CSV (header: the first row's keys) to ``path`` atomically; nothing for no rows."""
     rows = list(rows)
     if not rows:
         return
 
-    def write(f):
-        import io
-
+    def write(f) -> None:
         text = io.StringIO()
         w = csv.DictWriter(text, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
         f.write(text.getvalue().encode())
 
-    _atomic(path, write)
+    atomic_write(path, write)
+
+
+__all__ = ["CHECKPOINT", "load_checkpoint", "previous_path", "save_checkpoint", "save_csv", "save_json"]

@@ -19,8 +19,10 @@ from tqdm import tqdm
 from .. import __version__
 from ..data.transforms import gaussian_blur, gaussian_noise
 from ..models import count_parameters
-from .engine import _git_commit, _load_run, evaluate
 from .io import save_csv, save_json
+from .plots import save_figure
+from .runs import git_commit, load_run
+from .tasks import evaluate
 
 PAPER_NOISE_VAR, PAPER_MAX_SIGMA = 50.0, 0.75  # the CoShNet code's test perturbation: variance 50, sigma ~ U(0, 0.75)
 PROTOCOL = ("images x in [0, 1] (before the model's normalization); x + N(0, noise_var) on the 0-255 scale, i.e. std "
@@ -59,7 +61,7 @@ def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25,
                out: Optional[str] = None, progress: bool = True) -> dict:
     """Test accuracy of a trained run under every (noise variance, blur sigma) pair; writes robustness.json/.csv/.png.
 
-    ``run_or_checkpoint``: a run directory (its checkpoint.pt) or a checkpoint file, loaded like ``evaluate_run``;
+    ``run_or_checkpoint``: a run directory (its checkpoint.pt) or a checkpoint file, loaded by ``runs.load_run``;
     ``data_dir``, ``split``, ``limit_test`` replace the run's own settings when given. Noise variances are on the 0-255
     scale. With ``seed`` fixed the numbers are identical from call to call; the clean cell (0, 0) is exactly
     ``evaluate_run``'s accuracy. Also reports the CoShNet code's own test perturbation (``paper_protocol``: variance
@@ -76,7 +78,7 @@ def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25,
                                    or limit_test < 1):
         raise ValueError(f"robustness expects limit_test to be a positive integer, got {limit_test!r}")
     path = Path(run_or_checkpoint)
-    state, cfg, model, xte, yte = _load_run(str(path), data_dir, split, limit_test, check=_image_classification)
+    state, cfg, model, xte, yte = load_run(path, data_dir, split, limit_test, check=_image_classification)
     out_dir = Path(out) if out is not None else (path if path.is_dir() else path.parent)
 
     tic = time.perf_counter()
@@ -107,7 +109,7 @@ def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25,
         "paper_protocol": {"noise_var": PAPER_NOISE_VAR, "blur_sigma": f"U(0, {PAPER_MAX_SIGMA}) per image",
                            "test_accuracy": paper_acc, "test_loss": paper_loss},
         "protocol": PROTOCOL, "out": str(out_dir), "seconds": time.perf_counter() - tic,
-        "torch": torch.__version__, "deepcomplex": __version__, "git_commit": _git_commit(),
+        "torch": torch.__version__, "deepcomplex": __version__, "git_commit": git_commit(),
         "machine": {"platform": platform.platform(), "threads": torch.get_num_threads()},
     }
     save_json(out_dir / "robustness.json", result)
@@ -161,10 +163,7 @@ def plot_robustness(result: dict, path: Path) -> None:
                      color="black" if hi > lo and a > (lo + hi) / 2 else "white")
     fig.colorbar(im, ax=ax2)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name("." + path.name + ".tmp.png")
     try:
-        fig.savefig(tmp, dpi=100)
+        save_figure(fig, path, dpi=100)
     finally:
         plt.close(fig)
-    tmp.replace(path)

@@ -19,8 +19,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from ..data import load_split
-from ..data.splits import AUDIO_DATASETS, DATASETS, NUM_CLASSES
+from ..data import AUDIO_DATASETS, DATASETS, NUM_CLASSES, load_split
 from ..models import model_arguments
 
 
@@ -68,6 +67,7 @@ class Task:
 
     @property
     def default_dataset(self) -> str:
+        """The dataset a run of this task trains on unless told otherwise (the first of ``datasets``)."""
         return self.datasets[0]
 
     def load(self, cfg, train: bool = True):
@@ -79,6 +79,7 @@ class Task:
         return (xtr, ytr, *_subset(xte, yte, cfg.limit_test, cfg.seed, 2))
 
     def load_options(self, cfg) -> dict:
+        """Extra keyword arguments of ``data.load_split`` for this run (none by default)."""
         return {}
 
     def model_args(self, cfg, x) -> dict:
@@ -92,6 +93,7 @@ class Task:
         return args
 
     def fill_values(self, cfg, x) -> dict:
+        """The values of ``fills`` that the data (``x``: the training inputs) decides (none by default)."""
         return {}
 
     def loss_sum(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -107,10 +109,12 @@ class Task:
         raise NotImplementedError
 
     def format(self, value: float) -> str:
+        """The metric as people read it in the command's output (4 decimals by default)."""
         return f"{value:.4f}"
 
 
 class Classification(Task):
+    """Image classification: cross-entropy, training and test accuracy."""
     name = "classification"
     datasets = DATASETS
     metric, short, metric_label, loss_label = "accuracy", "acc", "accuracy", "cross-entropy"
@@ -141,6 +145,7 @@ class Classification(Task):
 
 
 class MusicNet(Task):
+    """MusicNet note transcription (Trabelsi et al., 2018, Sec. 4.2): per-note binary cross-entropy, micro AP."""
     name = "musicnet"
     datasets = ("musicnet",)
     metric, short, metric_label = "average_precision", "ap", "average precision"
@@ -183,6 +188,7 @@ class MusicNet(Task):
 
 
 class Timit(Task):
+    """TIMIT next-frame spectrum prediction (Trabelsi et al., 2018, Sec. 4.3): log-magnitude MSE."""
     name = "timit"
     datasets = ("timit",)
     metric, short, metric_label = "log_magnitude_mse", "mse", "log-magnitude MSE"
@@ -217,6 +223,7 @@ assert set(DATASET_TASK) == set(DATASETS + AUDIO_DATASETS)
 
 
 def get_task(name: str) -> Task:
+    """The task named ``name`` (ValueError listing the tasks for an unknown one)."""
     if name not in TASKS:
         raise ValueError(f"unknown task {name!r}; choose from {', '.join(TASKS)}")
     return TASKS[name]

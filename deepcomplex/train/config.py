@@ -1,0 +1,77 @@
+"""The settings of one training run (:class:`TrainConfig`) and what follows from them alone: its data and the model
+arguments the data decides. A config is stored in its run's checkpoint and result.json, so a run can be rebuilt."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Optional
+
+from ..data import default_split
+from .schedules import AUGMENTS, OPTIMIZERS, SCHEDULES
+from .tasks import check_config, get_task
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run; stored in its checkpoint and result."""
+    model: str = "resnet18"
+    model_args: dict = dataclasses.field(default_factory=dict)
+    dataset: Optional[str] = None  # None: the task's ("fashion-mnist" for classification, "musicnet", "timit")
+    split: Optional[str] = None    # None: the dataset's default ("60k" for the MNIST family, else "standard")
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 1
+    out: str = "runs/run"
+    data_dir: Optional[str] = None
+    limit_train: Optional[int] = None
+    limit_test: Optional[int] = None
+    eval_batch_size: Optional[int] = None  # None: the task's (256; 100 sequences for timit)
+    schedule: str = "constant"     # learning rate: "constant" (CoShNet), "cosine" (to 0 at the last step), "dcn"
+                                   # (piecewise), "dcn-musicnet" (DCN's MusicNet steps, per 1000 optimizer steps)
+    augment: str = "none"          # "none", "flip" (mirror), "flip-shift" (and shift by up to 2 pixels), "flip-shift-0.125" (1/8 side)
+    optimizer: str = "adam"        # "adam" or "sgd-nesterov" (momentum 0.9)
+    weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
+    clip_grad_norm: Optional[float] = None
+    task: str = "classification"   # "classification" (images), "musicnet" (note transcription), "timit" (next frame)
+
+    # a resumed run must agree with its checkpoint on these
+    # (and on epochs too when the learning rate follows a schedule laid out over all of them)
+    _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test",
+                    "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm", "task")
+
+    def __post_init__(self) -> None:
+        task = get_task(self.task)
+        if self.dataset is None:
+            self.dataset = task.default_dataset
+        if self.eval_batch_size is None:
+            self.eval_batch_size = task.eval_batch_size
+        if self.split is None:
+            self.split = default_split(self.dataset)
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose from {', '.join(SCHEDULES)}")
+        if self.augment not in AUGMENTS:
+            raise ValueError(f"unknown augment {self.augment!r}; choose from {', '.join(AUGMENTS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        check_config(self)
+
+    def resume_keys(self) -> tuple[str, ...]:
+        """The settings a resumed run must share with its checkpoint: ``epochs`` too under a cosine schedule, which
+        is laid out over all of them."""
+        return self._RESUME_KEYS + (("epochs",) if self.schedule == "cosine" else ())
+
+
+def resolved_model_args(cfg: TrainConfig, x) -> dict:
+    """The run's model arguments, with what the data decides filled in where the model takes it and it is not given:
+    in_channels and num_classes for images, window for MusicNet, n_freq for TIMIT (``x``: the training inputs)."""
+    return get_task(cfg.task).model_args(cfg, x)
+
+
+def load_data(cfg: TrainConfig, train: bool = True):
+    """(x_train, y_train, x_test, y_test) as the run's task feeds them to the model (images: float (N, C, H, W) in
+    [0, 1] and int64 labels), seeded subsets when limited; ``train=False``: (None, None, x_test, y_test)."""
+    return get_task(cfg.task).load(cfg, train)
+
+
+__all__ = ["TrainConfig", "load_data", "resolved_model_args"]
