@@ -222,7 +222,7 @@ def norm_group(shape: tuple[int, ...]) -> Group:
 
 def convlstm_group(batch: int, steps: int, hidden: int, width: int, k: int, layers: int) -> Group:
     """ComplexConvLSTM1d (TIMIT's spectrum predictor's core) vs a real ConvLSTM of the same channel counts."""
-    from deepcomplex.models.timit import ConvLSTM1d
+    from deepcomplex.layers import ConvLSTM1d
 
     torch.manual_seed(0)
     ours = cnn.ComplexConvLSTM1d(1, hidden, k, layers, batch_first=True)

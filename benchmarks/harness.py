@@ -191,9 +191,9 @@ def fft_frontend(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 class NativeCoShNetBase(nn.Module):
-    """CoShNet base written directly on torch's complex ops, with the weights of one of our models: the front end as
-    ifft2(fft2(x) * kernel), then complex F.conv2d / F.linear, CReLU and average pooling on Re and Im; the
-    straightforward PyTorch implementation a user would write."""
+    """CoShNet base (Ko et al., 2022) written directly on torch's complex ops, with the weights of one of our models:
+    the front end as ifft2(fft2(x) * kernel), then complex F.conv2d / F.linear, CReLU and average pooling on Re and
+    Im; the straightforward PyTorch implementation a user would write."""
 
     def __init__(self, ours: nn.Module) -> None:
         super().__init__()

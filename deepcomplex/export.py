@@ -9,16 +9,18 @@ Complex inputs and outputs of the model become real (..., 2) tensors; real ones 
 from __future__ import annotations
 
 import inspect
+import io
 import math
 import operator
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 import torch
 from torch import nn
 from torch.fx.node import map_aggregate
+
+from ._layout import real_dtype_of
+from .io import atomic_write_bytes
 
 __all__ = ["real_layout", "to_onnx", "RealLayoutProgram", "UnsupportedComplexOp"]
 
@@ -259,17 +261,13 @@ def _pad(x: _Cx, pad, value=0.0):
     return _Cx(torch.nn.functional.pad(x.t, [0, 0, *pad]))
 
 
-def _real_dtype(dtype: torch.dtype) -> torch.dtype:
-    return {torch.complex64: torch.float32, torch.complex128: torch.float64, torch.complex32: torch.float16}[dtype]
-
-
 def _to_copy(x, dtype=None, **kwargs):
     if isinstance(x, _Cx):
         if dtype is None or dtype.is_complex:
-            return _Cx(x.t.to(_real_dtype(dtype) if dtype is not None else x.t.dtype))
+            return _Cx(x.t.to(real_dtype_of(dtype) if dtype is not None else x.t.dtype))
         return x.re.to(dtype)  # as torch: casting complex to real keeps the real part
     if dtype is not None and dtype.is_complex:
-        return _promote(x.to(_real_dtype(dtype)))
+        return _promote(x.to(real_dtype_of(dtype)))
     return torch.ops.aten._to_copy.default(x, dtype=dtype, **kwargs)
 
 
@@ -284,7 +282,7 @@ def _full_like(x: _Cx, value, **kwargs):
 
 
 def _complex_full(size, value, dtype=None, **kwargs):
-    rd = _real_dtype(dtype)
+    rd = real_dtype_of(dtype)
     re, im = (value.real, value.imag) if isinstance(value, complex) else (value, 0.0)
     return _pair(torch.full(size, re, dtype=rd), torch.full(size, im, dtype=rd))
 
@@ -535,19 +533,12 @@ def to_onnx(model: nn.Module, example_inputs, path, dynamic_batch: bool = True,
     inputs = real_inputs(_two_or_more(_as_tuple(example_inputs), dynamic_batch))
     n_out = len([n for n in program._graph.nodes if n.op == "output"][0].args[0])
     kwargs = {} if opset_version is None else {"opset_version": opset_version}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with torch.no_grad():
-            onnx_program = torch.onnx.export(
-                program, inputs, dynamo=True,
-                dynamic_shapes=_batch_shapes(program, inputs, dynamic_batch),
-                input_names=[f"input_{i}" for i in range(len(inputs))],
-                output_names=[f"output_{i}" for i in range(n_out)], verbose=False, optimize=optimize, **kwargs)
-        onnx_program.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    with torch.no_grad():
+        onnx_program = torch.onnx.export(
+            program, inputs, dynamo=True,
+            dynamic_shapes=_batch_shapes(program, inputs, dynamic_batch),
+            input_names=[f"input_{i}" for i in range(len(inputs))],
+            output_names=[f"output_{i}" for i in range(n_out)], verbose=False, optimize=optimize, **kwargs)
+    buffer = io.BytesIO()  # protobuf bytes, as a save to a path writes them; the file is then written atomically
+    onnx_program.save(buffer)
+    return atomic_write_bytes(path, buffer.getvalue())

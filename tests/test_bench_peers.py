@@ -1,8 +1,9 @@
-"""Smoke test of benchmarks/bench_peers.py: --quick writes JSON, Markdown and PNG reports; a missing peer is named."""
+"""Smoke test of benchmarks/bench_peers.py (the package benchmarks/peers): --quick writes JSON, Markdown and PNG
+reports; a missing peer is named."""
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import json
 import math
 import sys
@@ -11,16 +12,14 @@ from pathlib import Path
 import pytest
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_peers.py"
+ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def _load():
-    spec = importlib.util.spec_from_file_location("bench_peers", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["bench_peers"] = mod  # its dataclasses look their module up in sys.modules
-    spec.loader.exec_module(mod)
-    return mod
+    if str(ROOT) not in sys.path:  # benchmarks/ lives beside the package, not in it
+        sys.path.append(str(ROOT))
+    return importlib.import_module("benchmarks.peers")
 
 
 def _block(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
@@ -153,7 +152,7 @@ def test_peer_that_fails_to_build_is_an_error_not_a_crash(bench, row):
 @pytest.mark.parametrize("mistake", ["bias", "gradient"])
 def test_coshnet_agreement_catches_a_wrong_network(bench, monkeypatch, mistake):
     """The CoShNet comparison sees one wrong weight (in the logits) or a conjugated weight gradient (its gradient)."""
-    build = bench.coshnet_row
+    build = bench.rows.coshnet_row
 
     def with_broken_native(sh: dict):
         spec = build(sh)
@@ -170,7 +169,7 @@ def test_coshnet_agreement_catches_a_wrong_network(bench, monkeypatch, mistake):
         spec.impls["native"] = broken
         return spec
 
-    monkeypatch.setattr(bench, "coshnet_row", with_broken_native)
+    monkeypatch.setattr(bench.rows, "coshnet_row", with_broken_native)
     peers = {lib: {"status": "unavailable", "reason": "not needed here"} for lib in bench.PEERS}
     (a,) = [a for a in bench.agreement_row("coshnet", peers) if a["library"] == "native"]
     assert a["status"] == "ok" and a["agree"] is False

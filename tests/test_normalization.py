@@ -492,6 +492,65 @@ def test_naive_batch_norm_bad_input_and_empty():
     assert y.shape == (0, 2, 3, 3) and y.dtype == torch.complex64
 
 
+def test_naive_batch_norm_functional_matches_reference_and_module():
+    """F.naive_batch_norm: the float64 reference on (N, C, *) input, and bitwise the module's output and statistics."""
+    c = 3
+    torch.manual_seed(0)
+    w, b = torch.randn(2 * c, dtype=torch.float64) + 1, torch.randn(2 * c, dtype=torch.float64)
+    for shape in ((16, c), (5, c, 7), (5, c, 3, 4), (2, c, 2, 3, 4)):
+        x = crandn(*shape) * 2 + (1 - 3j)
+        ref = np_naive_batch_norm(to_numpy(x), to_numpy(w), to_numpy(b))
+        assert_matches(CF.naive_batch_norm(x, None, None, w, b), ref)
+        assert_matches(CF.naive_batch_norm(x, None, None, training=True), np_naive_batch_norm(to_numpy(x)))
+    for momentum in (0.1, None):
+        m = NaiveComplexBatchNorm2d(c, momentum=momentum, dtype=torch.complex128)
+        with torch.no_grad():
+            m.weight.copy_(w)
+            m.bias.copy_(b)
+        rm, rv = torch.zeros(2 * c, dtype=torch.float64), torch.ones(2 * c, dtype=torch.float64)
+        count = torch.tensor(0)
+        for step in range(2):
+            x = crandn(5, c, 3, 4) * 2 + step
+            count += 1
+            y = CF.naive_batch_norm(x, rm, rv, w, b, training=True, momentum=momentum, num_batches_tracked=count)
+            assert torch.equal(y, m(x))
+            assert torch.equal(rm, m.running_mean) and torch.equal(rv, m.running_var)
+        m.eval()
+        x = crandn(2, c, 2, 2)
+        assert torch.equal(CF.naive_batch_norm(x, rm, rv, w, b, momentum=momentum), m(x))
+        rmn, rvn = to_numpy(rm).reshape(1, c, 2, 1, 1), to_numpy(rv).reshape(1, c, 2, 1, 1)
+        ref = (np.stack([to_numpy(x).real, to_numpy(x).imag], 2) - rmn) / np.sqrt(rvn + 1e-5)
+        ref = ref * to_numpy(w).reshape(1, c, 2, 1, 1) + to_numpy(b).reshape(1, c, 2, 1, 1)
+        assert_matches(m(x), ref[:, :, 0] + 1j * ref[:, :, 1])
+
+
+def test_naive_batch_norm_functional_gradcheck():
+    c = 2
+    x = (crandn(4, c, 3, 2) * 2 + 1j).requires_grad_()
+    w = (torch.rand(2 * c, dtype=torch.float64) + 0.5).requires_grad_()
+    b = torch.randn(2 * c, dtype=torch.float64, requires_grad=True)
+    assert gradcheck(lambda a, g, s: CF.naive_batch_norm(a, None, None, g, s, training=True), (x, w, b))
+    rm, rv = torch.randn(2 * c, dtype=torch.float64), torch.rand(2 * c, dtype=torch.float64) + 0.5
+    assert gradcheck(lambda a, g, s: CF.naive_batch_norm(a, rm, rv, g, s), (x, w, b))
+    assert gradcheck(lambda a: CF.naive_batch_norm(a, None, None, training=True), (crandn(6, c, requires_grad=True),))
+
+
+def test_naive_batch_norm_functional_bad_arguments():
+    x = crandn(2, 3, 4, 4)
+    with pytest.raises(TypeError, match="naive_batch_norm expects a complex tensor"):
+        CF.naive_batch_norm(x.real, None, None)
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        CF.naive_batch_norm(crandn(3), None, None)
+    with pytest.raises(ValueError, match=r"naive_batch_norm expects weight of shape \(6,\) for 3 channels"):
+        CF.naive_batch_norm(x, None, None, torch.ones(3, dtype=torch.float64))
+    with pytest.raises(ValueError, match="both given or both None"):
+        CF.naive_batch_norm(x, torch.zeros(6, dtype=torch.float64), None)
+    with pytest.raises(ValueError, match="needs num_batches_tracked"):
+        CF.naive_batch_norm(x, torch.zeros(6, dtype=torch.float64), torch.ones(6, dtype=torch.float64), training=True,
+                            momentum=None)
+    assert CF.naive_batch_norm(crandn(0, 3, 2, 2), None, None, training=True).shape == (0, 3, 2, 2)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # 5. Gradients
 # ----------------------------------------------------------------------------------------------------------------

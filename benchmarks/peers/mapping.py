@@ -55,7 +55,8 @@ def gamma_matrix(gamma: torch.Tensor) -> torch.Tensor:
 
 def whiten_reference(x: torch.Tensor, dims: tuple[int, ...], gamma: torch.Tensor, beta: torch.Tensor,
                      param_shape: tuple[int, ...], eps: float, unbiased: bool) -> torch.Tensor:
-    """Complex whitening (Trabelsi et al., Eq. 11) with statistics over ``dims``, in plain real ops, for conventions."""
+    """Complex whitening (Trabelsi et al., 2018, Eq. 11) with statistics over ``dims``, in plain real ops: the
+    reference the peers' normalization conventions are checked against."""
     re, im = x.real, x.imag
     cr, ci = re - re.mean(dims, keepdim=True), im - im.mean(dims, keepdim=True)
     count = math.prod(x.shape[d] for d in dims)

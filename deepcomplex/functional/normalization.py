@@ -178,7 +178,7 @@ class _WhiteningBatchNorm(torch.autograd.Function):
             zero = sc.new_zeros(2 * c)
             mat, shift, _ = _mixing_kernel(leaves[0], zero, leaves[2], ctx.count, ctx.eps, leaves[1])
         g = complex_to_interleaved(grad_out)
-        # separate passes: mkldnn's fused grouped-conv backward was slower than these on this CPU
+        # separate passes rather than mkldnn's fused grouped-conv backward, the slower of the two on CPU
         gmat = torch.ops.aten.convolution_backward(g, xc, mat.detach(), None, *_grouped_1x1(nd), c,
                                                    [False, True, False])[1]
         gshift = g.sum([0] + list(range(2, g.dim())))

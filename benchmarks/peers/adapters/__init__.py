@@ -56,7 +56,7 @@ def load_peers() -> dict[str, dict]:
 
 
 def entries(kind: str, case: Any, missing: str) -> dict[str, Entry]:
-    """Every adapter's :class:`Entry` for a row of ``kind`` on ``case``; ``missing`` where an adapter has no such kind."""
+    """Every adapter's :class:`Entry` for a row of ``kind`` on ``case``; ``missing`` where it has no such layer."""
     out = {}
     for lib, adapter in ADAPTERS.items():
         answer = adapter.LAYERS[kind](case) if kind in adapter.LAYERS else missing
