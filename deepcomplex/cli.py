@@ -35,7 +35,8 @@ def _train_parser(sub) -> None:
     p.add_argument("--recipe", default=DEFAULT_RECIPE, choices=sorted(RECIPES),
                    help=recipes_help().replace("%", "%%"))
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default="runs/run", help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
+    p.add_argument("--out", default="runs/run",
+                   help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
     p.add_argument("--data-dir", default=None,
                    help="directory with the dataset's files: IDX files (default: Debian's package), CIFAR/SVHN "
                         "archives, MusicNet's musicnet.npz or csv + wav tree, TIMIT's TRAIN/ and TEST/")
@@ -123,7 +124,8 @@ def _run_export(args) -> int:
     from .train.runs import load_run_model
 
     try:
-        shape = None if args.input_shape is None else [_integer("--input-shape", t, 1) for t in args.input_shape.split(",")]
+        shape = None if args.input_shape is None else \
+            [_integer("--input-shape", t, 1) for t in args.input_shape.split(",")]
         cfg, model, image_shape = load_run_model(args.run)
         if shape is None and image_shape is not None:
             shape = list(image_shape)

@@ -5,6 +5,8 @@ optimizers), ``engine`` (the loop), ``tasks`` (what each task trains and reports
 re-reporting a finished run), ``robustness`` (CoShNet's noise x blur test), ``plots``, ``io``, ``distributed``,
 ``metrics``, ``runtime``.
 """
+from __future__ import annotations
+
 from .config import TrainConfig, load_data
 from .engine import train
 from .recipes import RECIPES, Recipe, recipes_markdown

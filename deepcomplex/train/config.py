@@ -29,7 +29,8 @@ class TrainConfig:
     eval_batch_size: Optional[int] = None  # None: the task's (256; 100 sequences for timit)
     schedule: str = "constant"     # learning rate: "constant" (CoShNet), "cosine" (to 0 at the last step), "dcn"
                                    # (piecewise), "dcn-musicnet" (DCN's MusicNet steps, per 1000 optimizer steps)
-    augment: str = "none"          # "none", "flip" (mirror), "flip-shift" (and shift by up to 2 pixels), "flip-shift-0.125" (1/8 side)
+    augment: str = "none"          # "none", "flip" (mirror), "flip-shift" (and shift by up to 2 pixels),
+                                   # "flip-shift-0.125" (by up to 1/8 of the side)
     optimizer: str = "adam"        # "adam" or "sgd-nesterov" (momentum 0.9)
     weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
     clip_grad_norm: Optional[float] = None
