@@ -87,7 +87,8 @@ class DCNResNet(nn.Module):
                  activation: str = "crelu", normalization: str = "whitening") -> None:
         super().__init__()
         if blocks < 1 or filters < 1:
-            raise ValueError(f"DCNResNet needs at least one block and one filter, got blocks={blocks}, filters={filters}")
+            raise ValueError(f"DCNResNet needs at least one block and one filter, got blocks={blocks}, "
+                             f"filters={filters}")
         make = _Builder(is_complex, activation, normalization)
         self.is_complex = is_complex
         # the learned imaginary part (also in the real twin, whose input is then [x | learned])
@@ -151,9 +152,10 @@ def _real_factory(size: str):
 
     factory.__name__ = f"dcn_resnet_{size}_real"
     paper_filters, paper_blocks = PAPER_REAL_SIZES[size]
-    factory.__doc__ = (f"Real twin of DCN ResNet {size.upper()} ({default_filters} filters in stage 1, {default_blocks} "
-                       f"blocks per stage: the complex model's parameter count within 2 %), the same layout with real "
-                       f"layers; the paper's real model is filters={paper_filters}, blocks={paper_blocks}.")
+    factory.__doc__ = (f"Real twin of DCN ResNet {size.upper()} ({default_filters} filters in stage 1, "
+                       f"{default_blocks} blocks per stage: the complex model's parameter count within 2 %), the same "
+                       f"layout with real layers; the paper's real model is filters={paper_filters}, "
+                       f"blocks={paper_blocks}.")
     return factory
 
 

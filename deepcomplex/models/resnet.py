@@ -1,4 +1,5 @@
-"""Real-valued ResNet-18 (He et al., 2016) for grey images: the baseline CoShNet compares with (torchvision's layout)."""
+"""Real-valued ResNet-18 (He et al., 2016) for grey images: the baseline CoShNet compares with (torchvision's
+layout)."""
 from __future__ import annotations
 
 from torch import nn
@@ -37,7 +38,8 @@ class ResNet(nn.Module):
                                   nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1))
         stages, planes, in_planes = [], 64, 64
         for i, n in enumerate(layers):
-            blocks = [BasicBlock(in_planes, planes, 1 if i == 0 else 2)] + [BasicBlock(planes, planes) for _ in range(n - 1)]
+            blocks = [BasicBlock(in_planes, planes, 1 if i == 0 else 2)]
+            blocks += [BasicBlock(planes, planes) for _ in range(n - 1)]
             stages.append(nn.Sequential(*blocks))
             in_planes, planes = planes, planes * 2
         self.stages = nn.Sequential(*stages)

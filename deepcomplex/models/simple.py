@@ -9,7 +9,8 @@ from .registry import register_model
 
 
 class ComplexCNN(nn.Module):
-    """Real image -> complex (imaginary part 0) -> 2 x (complex conv 3x3, CReLU, pool) -> complex linear -> [Re | Im] -> linear."""
+    """Real image -> complex (imaginary part 0) -> 2 x (complex conv 3x3, CReLU, pool) -> complex linear -> [Re | Im]
+    -> linear."""
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, width: int = 8, hidden: int = 64) -> None:
         super().__init__()

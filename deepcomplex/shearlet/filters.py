@@ -42,7 +42,8 @@ def _freqs(n: int) -> np.ndarray:
 
 
 def _wavelet_off_origin(n: int, scale: float, c_w: float) -> np.ndarray:
-    """Mexican hat sampled half a sample off the origin: W(xi) = M(c_w xi / scale) exp(i pi xi / n) / 2, 0 at Nyquist."""
+    """Mexican hat sampled half a sample off the origin: W(xi) = M(c_w xi / scale) exp(i pi xi / n) / 2, 0 at
+    Nyquist."""
     xi = _freqs(n)
     w = c_w * xi / scale
     out = 0.5 * 2 * np.pi * w ** 2 * np.exp(-w ** 2 / 2) * np.exp(1j * np.pi * xi / n)

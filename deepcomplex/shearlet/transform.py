@@ -84,7 +84,8 @@ class ComplexShearlet2d(KindPreservingModule):
         """
         self._check_input(input)
         if self.convention != "coshnet":
-            raise ValueError(f"{type(self).__name__}.conv2d supports convention='coshnet' only, got {self.convention!r}")
+            raise ValueError(f"{type(self).__name__}.conv2d supports convention='coshnet' only, got "
+                             f"{self.convention!r}")
         return (shearlet_conv2d_real if real_parts else shearlet_conv2d)(input, self.kernel, weight, bias)
 
     def extra_repr(self) -> str:
@@ -187,7 +188,7 @@ def real_parts_to_complex(parts: torch.Tensor) -> torch.Tensor:
 
 def shearlet_conv2d(image: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor,
                     bias: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """A fixed FFT front end C_k = ifft2(fft2(x) * kernel_k) followed by a valid conv, folded into one filter per output.
+    """A fixed FFT front end C_k = ifft2(fft2(x) * kernel_k) then a valid conv, folded into one filter per output.
 
     Both maps are linear in the real image x, so output o is x correlated with a single filter
     F_o = sum_j G_j * A(weight[o, j]), where G_j is the frequency response of the real channel j (Re C_k: the Hermitian

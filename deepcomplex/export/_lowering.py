@@ -1,28 +1,16 @@
-"""Export through real-layout internals: a model's exported graph re-run with every complex tensor held as a real
-(..., 2) tensor [Re, Im], so that formats without a complex type (ONNX) can take any deepcomplex model.
-
-``real_layout(model, example_inputs)`` captures the model with ``torch.export`` (core ATen ops), then returns a module
-that interprets that graph with complex values lowered to real arithmetic (complex products, matrix products, FFTs as
-DFT matrix products, shape ops on the leading dimensions). ``to_onnx`` exports that module with torch's ONNX exporter.
-Complex inputs and outputs of the model become real (..., 2) tensors; real ones stay as they are.
+"""The lowering of complex ATen ops to real arithmetic on (..., 2) tensors [Re, Im], one function per op (complex
+products, matrix products, FFTs as DFT matrix products, shape ops on the leading dimensions), and ``_run``, which
+applies the lowering of one node of an exported graph. Used by ``deepcomplex.export.program``.
 """
 from __future__ import annotations
 
-import inspect
-import io
 import math
 import operator
-from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Callable, Optional
 
 import torch
-from torch import nn
-from torch.fx.node import map_aggregate
 
-from ._layout import real_dtype_of
-from .io import atomic_write_bytes
-
-__all__ = ["real_layout", "to_onnx", "RealLayoutProgram", "UnsupportedComplexOp"]
+from .._layout import real_dtype_of
 
 
 class UnsupportedComplexOp(NotImplementedError):
@@ -408,137 +396,3 @@ def _run(node, args, kwargs):
     if complex_out and isinstance(out, torch.Tensor):
         out = _promote(out)
     return out
-
-
-class RealLayoutProgram(nn.Module):
-    """A model's exported graph run with complex tensors as real (..., 2) ones; parameters and buffers live here as
-    real tensors (complex ones through ``view_as_real``). Complex inputs are taken, and complex outputs returned, as
-    real (..., 2) tensors."""
-
-    def __init__(self, exported: torch.export.ExportedProgram) -> None:
-        super().__init__()
-        from torch.export.graph_signature import InputKind, OutputKind
-
-        self._graph = exported.graph_module.graph
-        sig = exported.graph_signature
-        self._inputs: list[tuple[str, Optional[str], bool]] = []  # (placeholder, buffer name or None, complex)
-        tensors = {**exported.state_dict, **exported.constants}
-        for i, spec in enumerate(sig.input_specs):
-            if spec.kind == InputKind.USER_INPUT:
-                self._inputs.append((spec.arg.name, None, False))
-                continue
-            if spec.kind not in (InputKind.PARAMETER, InputKind.BUFFER, InputKind.CONSTANT_TENSOR):
-                raise UnsupportedComplexOp(f"real_layout: unsupported graph input kind {spec.kind}")
-            value = tensors[spec.target].detach()
-            is_complex = value.is_complex()
-            buf = f"t{i}"
-            self.register_buffer(buf, torch.view_as_real(value.resolve_conj()).clone() if is_complex else value.clone())
-            self._inputs.append((spec.arg.name, buf, is_complex))
-        for spec in sig.output_specs:
-            if spec.kind != OutputKind.USER_OUTPUT:
-                raise UnsupportedComplexOp("real_layout: the model mutates buffers in forward; export it in eval() mode")
-
-    def forward(self, *inputs: torch.Tensor):
-        wanted = sum(buf is None for _, buf, _ in self._inputs)
-        if len(inputs) != wanted:
-            raise TypeError(f"RealLayoutProgram takes {wanted} input(s) (complex ones as real (..., 2)), got "
-                            f"{len(inputs)}")
-        env: dict[Any, Any] = {}
-        user = iter(inputs)
-        by_name = {name: (buf, cx) for name, buf, cx in self._inputs}
-        for node in self._graph.nodes:
-            if node.op == "placeholder":
-                buf, cx = by_name[node.name]
-                if buf is None:
-                    value = next(user)
-                    cx = node.meta["val"].is_complex()
-                else:
-                    value = getattr(self, buf)
-                env[node] = _Cx(value) if cx else value
-            elif node.op == "call_function":
-                args = map_aggregate(node.args, lambda a: env[a] if isinstance(a, torch.fx.Node) else a)
-                kwargs = map_aggregate(node.kwargs, lambda a: env[a] if isinstance(a, torch.fx.Node) else a)
-                env[node] = _run(node, args, kwargs)
-            elif node.op == "output":
-                outs = map_aggregate(node.args[0], lambda a: env[a] if isinstance(a, torch.fx.Node) else a)
-                outs = [o.t if isinstance(o, _Cx) else o for o in outs]
-                return outs[0] if len(outs) == 1 else tuple(outs)
-            else:
-                raise UnsupportedComplexOp(f"real_layout: unexpected graph node {node.op}")
-        raise RuntimeError("real_layout: the graph has no output")
-
-
-def _as_tuple(example_inputs) -> tuple:
-    """The inputs as a tuple, tensors made contiguous (torch.export turns strides into guards it cannot always
-    resolve for a dynamic batch, and ONNX inputs are dense anyway)."""
-    inputs = tuple(example_inputs) if isinstance(example_inputs, (tuple, list)) else (example_inputs,)
-    return tuple(x.contiguous() if isinstance(x, torch.Tensor) else x for x in inputs)
-
-
-def _two_or_more(inputs: tuple, dynamic_batch: bool) -> tuple:
-    """torch.export specializes a dimension of size 1; with a free batch, a batch of one example is traced as two."""
-    if not dynamic_batch:
-        return inputs
-    return tuple(torch.cat([x, x]) if isinstance(x, torch.Tensor) and x.dim() > 0 and x.shape[0] == 1 else x
-                 for x in inputs)
-
-
-def _batch_shapes(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic_batch: bool):
-    """torch.export's dynamic_shapes for a first dimension shared by every input, shaped like forward's signature."""
-    if not dynamic_batch:
-        return None
-    batch = torch.export.Dim("batch", min=1)
-    specs = tuple({0: batch} if isinstance(x, torch.Tensor) and x.dim() > 0 else None for x in inputs)
-    params = list(inspect.signature(module.forward).parameters.values())
-    for k, p in enumerate(params):
-        if p.kind == p.VAR_POSITIONAL:  # forward(self, a, *rest): the varargs take one nested tuple
-            return specs[:k] + (specs[k:],)
-    return specs
-
-
-def real_layout(model: nn.Module, example_inputs, dynamic_batch: bool = True) -> RealLayoutProgram:
-    """``model`` (in eval mode) as a module of real tensors only: see the module docstring. ``example_inputs``: a
-    tensor or a tuple of tensors (complex ones as complex); with ``dynamic_batch`` the first dimension may vary."""
-    inputs = _two_or_more(_as_tuple(example_inputs), dynamic_batch)
-    if model.training:
-        raise ValueError("real_layout exports inference: call model.eval() first (batch statistics and dropout are "
-                         "training-time behaviour)")
-    with torch.no_grad():
-        exported = torch.export.export(model, inputs, dynamic_shapes=_batch_shapes(model, inputs, dynamic_batch),
-                                       strict=False)
-    exported = exported.run_decompositions()
-    program = RealLayoutProgram(exported).eval()
-    with torch.no_grad():
-        program(*real_inputs(inputs))  # an op without lowering fails here, by name, not deep inside an exporter
-    return program
-
-
-def real_inputs(example_inputs) -> tuple:
-    """The inputs as the real-layout program (and the ONNX graph) takes them: complex tensors as real (..., 2)."""
-    return tuple(torch.view_as_real(x.resolve_conj()) if isinstance(x, torch.Tensor) and x.is_complex() else x
-                 for x in _as_tuple(example_inputs))
-
-
-def to_onnx(model: nn.Module, example_inputs, path, dynamic_batch: bool = True,
-            opset_version: Optional[int] = None, optimize: bool = False) -> Path:
-    """Export ``model`` to an ONNX file through its real-layout program; written to a temporary file, then renamed.
-
-    Inputs named ``input_0``..., outputs ``output_0``...; complex ones are float (..., 2) [Re, Im] tensors.
-    ``optimize`` runs torch's ONNX graph optimizer (onnxscript); it is off because, with onnxscript 0.7.2, its
-    rewrites moved the output of ComplexLayerNorm by 1e-4 relative where the unoptimized graph matches to 1e-7.
-    Needs the ``onnx`` and ``onnxscript`` packages (``pip install deepcomplex[export]``).
-    """
-    path = Path(path)
-    program = real_layout(model, example_inputs, dynamic_batch)
-    inputs = real_inputs(_two_or_more(_as_tuple(example_inputs), dynamic_batch))
-    n_out = len([n for n in program._graph.nodes if n.op == "output"][0].args[0])
-    kwargs = {} if opset_version is None else {"opset_version": opset_version}
-    with torch.no_grad():
-        onnx_program = torch.onnx.export(
-            program, inputs, dynamo=True,
-            dynamic_shapes=_batch_shapes(program, inputs, dynamic_batch),
-            input_names=[f"input_{i}" for i in range(len(inputs))],
-            output_names=[f"output_{i}" for i in range(n_out)], verbose=False, optimize=optimize, **kwargs)
-    buffer = io.BytesIO()  # protobuf bytes, as a save to a path writes them; the file is then written atomically
-    onnx_program.save(buffer)
-    return atomic_write_bytes(path, buffer.getvalue())
