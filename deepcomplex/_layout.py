@@ -131,7 +131,7 @@ class _RealMask(torch.autograd.Function):
 
 def apply_real_mask(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """x with its real view multiplied by ``mask`` (broadcast against (..., 2)), e.g. zReLU."""
-    # a float mask: multiplying by a bool tensor takes a type-promoting path about 6x slower on CPU
+    # a float mask: multiplying by a bool tensor takes a slower type-promoting path on CPU
     return _RealMask.apply(x, mask.to(x.real.dtype))
 
 

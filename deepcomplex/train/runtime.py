@@ -18,9 +18,9 @@ def tune_malloc() -> bool:
     """Make glibc keep freed blocks of up to 32 MiB and never trim the heap, so each training step reuses memory.
 
     By default glibc serves blocks above a dynamic threshold (128 KiB at first) with fresh mmap calls and returns them
-    on free, so every step of a CPU training loop page-faults its activations back in: measured here with
-    ``benchmarks/bench_step.py``, a coshnet_tiny step at batch 128 took 97 ms instead of 85 ms (PyTorch's CPU tuning
-    guide recommends jemalloc or tcmalloc for the same reason; this needs neither). The cost is that the process keeps
+    on free, so every step of a CPU training loop page-faults its activations back in (the step times with and
+    without it, from ``benchmarks/bench_step.py``, are in docs/RESULTS.md; PyTorch's CPU tuning guide recommends
+    jemalloc or tcmalloc for the same reason; this needs neither). The cost is that the process keeps
     its peak heap until it exits.
     Used by the ``deepcomplex`` command; set ``DEEPCOMPLEX_MALLOC_TUNING=0`` to skip it. Returns whether it applied
     (False off glibc, e.g. on macOS or musl).
