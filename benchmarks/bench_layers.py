@@ -42,6 +42,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` (and deepcom
 import deepcomplex.backends  # noqa: E402
 import deepcomplex.functional as CF  # noqa: E402,F401  (public API; imported so a broken install fails early)
 import deepcomplex.nn as cnn  # noqa: E402
+from benchmarks.layers_resampling import resampling_group  # noqa: E402
 from benchmarks.harness import (CDTYPE, RDTYPE, Contender, NativeCoShNetBase, channels_last, crandn,  # noqa: E402
                                 leaf, load_average, machine_info, rrandn, run_interleaved, summary, write_json)
 
@@ -264,6 +265,57 @@ def coshnet_group(batch: int) -> Group:
     return rows, c
 
 
+def mha_group(batch: int, heads: int, embed: int, seqs: tuple[int, ...]) -> Group:
+    """ComplexMultiheadAttention(E, H) self-attention (need_weights=False: the fused path) vs the real floor
+    nn.MultiheadAttention(2E, H) (the same real FLOPs; torch has no complex MultiheadAttention)."""
+    torch.manual_seed(0)
+    ours = cnn.ComplexMultiheadAttention(embed, heads, batch_first=True)
+    real = nn.MultiheadAttention(2 * embed, heads, batch_first=True)
+    c, rows = {}, []
+    for s in seqs:
+        x, x_real = leaf(crandn(batch, s, embed, seed=1)), leaf(rrandn(batch, s, 2 * embed, seed=2))
+        c[f"ours-{s}"] = Contender(lambda x=x: ours(x, x, x, need_weights=False)[0], [x, *ours.parameters()])
+        c[f"real-{s}"] = Contender(lambda x=x_real: real(x, x, x, need_weights=False)[0], [x_real, *real.parameters()])
+        rows.append({"layer": "ComplexMultiheadAttention", "variant": f"{heads} heads, L={s}",
+                     "shape": f"N={batch} L={s} E={embed}", "ours": f"ours-{s}", "native": None,
+                     "real": f"real-{s}"})
+    return rows, c
+
+
+def encoder_layer_group(batch: int, seq: int, embed: int, heads: int, ff: int) -> Group:
+    """ComplexTransformerEncoderLayer(E, H, F) vs torch's real nn.TransformerEncoderLayer(2E, H, 2F) of twice the width
+    (the same real FLOPs in the linear maps), pre-norm, no dropout, batch first."""
+    torch.manual_seed(0)
+    ours = cnn.ComplexTransformerEncoderLayer(embed, heads, ff, dropout=0.0, batch_first=True, norm_first=True)
+    real = nn.TransformerEncoderLayer(2 * embed, heads, 2 * ff, dropout=0.0, batch_first=True, norm_first=True)
+    x, x_real = leaf(crandn(batch, seq, embed, seed=1)), leaf(rrandn(batch, seq, 2 * embed, seed=2))
+    c = {"ours": Contender(lambda: ours(x), [x, *ours.parameters()]),
+         "real": Contender(lambda: real(x_real), [x_real, *real.parameters()])}
+    rows = [{"layer": "ComplexTransformerEncoderLayer", "variant": f"{heads} heads, FF {ff}, pre-norm",
+             "shape": f"N={batch} L={seq} E={embed}", "ours": "ours", "native": None, "real": "real"}]
+    return rows, c
+
+
+def vit_group(batch: int) -> Group:
+    """One training step (forward, cross-entropy, backward) of complex_vit_tiny and of its real twin (parameter counts
+    within 2 %), and of coshvit_tiny, on a batch of Fashion-MNIST-sized images."""
+    from deepcomplex.models import create_model
+
+    torch.manual_seed(0)
+    x = torch.rand(batch, 1, 28, 28, generator=torch.Generator().manual_seed(1))
+    y = torch.randint(0, 10, (batch,), generator=torch.Generator().manual_seed(2))
+    models = {name: create_model(name) for name in ("complex_vit_tiny", "complex_vit_tiny_real", "coshvit_tiny")}
+    one = torch.ones(())
+    c = {name: Contender(lambda m=m: F.cross_entropy(m(x), y), list(m.parameters()), grad=one)
+         for name, m in models.items()}
+    shape = f"N={batch} 1x28x28"
+    rows = [{"layer": "complex_vit_tiny training step", "variant": "", "shape": shape, "ours": "complex_vit_tiny",
+             "native": None, "real": "complex_vit_tiny_real"},
+            {"layer": "coshvit_tiny training step", "variant": "", "shape": shape, "ours": "coshvit_tiny",
+             "native": None, "real": None}]
+    return rows, c
+
+
 def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
     if quick:
         return [
@@ -273,9 +325,13 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
             ("linear", lambda: linear_group(4, 8, 8)),
             ("activations", lambda: activation_group((2, 4, 4, 4))),
             ("pooling", lambda: pool_group((2, 4, 4, 4), 2)),
+            ("resampling", lambda: resampling_group(2, 4, 4, 2)),
             ("batchnorm", lambda: norm_group((2, 4, 4, 4))),
             ("convlstm", lambda: convlstm_group(2, 3, 2, 8, 3, 1)),
             ("coshnet", lambda: coshnet_group(2)),
+            ("mha", lambda: mha_group(2, 2, 8, (16,))),
+            ("encoder_layer", lambda: encoder_layer_group(2, 8, 8, 2, 16)),
+            ("vit", lambda: vit_group(2)),
         ]
     return [
         ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
@@ -284,9 +340,13 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
         ("linear", lambda: linear_group(256, 512, 512)),
         ("activations", lambda: activation_group((64, 32, 32, 32))),
         ("pooling", lambda: pool_group((64, 32, 32, 32), 2)),
+        ("resampling", lambda: resampling_group(32, 32, 32, 16)),
         ("batchnorm", lambda: norm_group((64, 32, 32, 32))),
         ("convlstm", lambda: convlstm_group(16, 50, 16, 129, 5, 2)),
         ("coshnet", lambda: coshnet_group(128)),
+        ("mha", lambda: mha_group(32, 8, 128, (256, 1024))),
+        ("encoder_layer", lambda: encoder_layer_group(32, 128, 128, 8, 256)),
+        ("vit", lambda: vit_group(128)),
     ]
 
 
@@ -320,7 +380,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     p.add_argument("--only", default=None,
                    help="comma-separated groups to run: conv2d,conv1d,conv3d,linear,activations,pooling,batchnorm,"
-                        "convlstm,coshnet")
+                        "convlstm,coshnet,mha,encoder_layer,vit")
     p.add_argument("--tune-malloc", action="store_true",
                    help="keep freed memory in the process as `deepcomplex train` does (deepcomplex.train.runtime)")
     a = p.parse_args(argv)

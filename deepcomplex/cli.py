@@ -1,23 +1,115 @@
-"""The ``deepcomplex`` command: ``train``, ``eval`` and ``robustness`` (``python -m deepcomplex`` works too)."""
+"""The ``deepcomplex`` command: ``train``, ``eval``, ``robustness``, ``export``, ``generate`` and ``build-ext``
+(``python -m deepcomplex`` works too).
+
+Every number on the command line is checked where it is parsed (the ``type=`` functions below): a value out of range
+ends the command with exit status 2 and one line naming the flag and the range, before anything runs.
+"""
 from __future__ import annotations
 
 import argparse
 import ast
 import json
+import math
 import sys
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
+
+from . import __version__
+
+DESCRIPTION = ("deepcomplex: complex-valued deep learning for PyTorch. Train a registered model, evaluate a run, test "
+               "its robustness, export it to ONNX. 'deepcomplex COMMAND --help' describes each command.")
+SEED_MAX = 2 ** 32 - 1  # seeds as NumPy takes them; torch takes more, but the per-epoch seeds derived from it must fit
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (``deepcomplex train: error: argument --limit-train: expected an
+    integer >= 1, got '0'``) pointing at ``--help``, instead of the usage block followed by the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Shows an option's default once: ``(default: X)`` is added unless the help already speaks of its default or
+    there is none to show (None, False, an empty list)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or not action.option_strings or default is None or default is False
+                or default == [] or default is argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)" if text else "default: %(default)s"
+
+
+def _integer(minimum: int, maximum: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse ``type=``: an integer in [minimum, maximum]; ArgumentTypeError naming the range otherwise."""
+    wanted = f"an integer >= {minimum}" if maximum is None else f"an integer from {minimum} to {maximum}"
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if v < minimum or (maximum is not None and v > maximum):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return v
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    """An argparse ``type=``: a finite number > 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text!r}")
+    return v
+
+
+def _number_list(text: str) -> list[float]:
+    """An argparse ``type=``: '0,10,25' -> [0.0, 10.0, 25.0], each a finite number >= 0."""
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers like 0,10,25, got {text!r}")
+    values = []
+    for t in items:
+        try:
+            v = float(t)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{t!r} is not a number (expected comma-separated numbers >= 0, got "
+                                             f"{text!r})") from None
+        if not (math.isfinite(v) and v >= 0):
+            raise argparse.ArgumentTypeError(f"values must be finite and >= 0, got {t}")
+        values.append(v)
+    return values
+
+
+def _shape(text: str) -> list[int]:
+    """An argparse ``type=``: '3,32,32' -> [3, 32, 32], each an integer >= 1."""
+    parse = _integer(1)
+    try:
+        return [parse(t.strip()) for t in text.split(",")]
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers >= 1 like 3,32,32, got {text!r}") \
+            from None
 
 
 def _train_parser(sub) -> None:
     from .data import AUDIO_DATASETS, DATASETS, SPLITS
     from .models import list_models
+    from .train.config import TrainConfig
     from .train.recipes import DEFAULT_RECIPE, RECIPES, recipes_help
     from .train.tasks import TASKS
 
-    p = sub.add_parser("train", help="train a registered model", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", default="resnet18", choices=list_models())
+    p = sub.add_parser("train", help="train a registered model", description="Train a registered model; writes "
+                       "metrics.csv, checkpoint.pt (every epoch), result.json and curves.png into --out.",
+                       formatter_class=_HelpFormatter)
+    p.add_argument("--model", default=TrainConfig.model, choices=list_models(), metavar="MODEL",
+                   help=f"a registered model: {', '.join(list_models())} (default: %(default)s)")
     p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", dest="model_args",
                    help="keyword argument of the model's constructor, e.g. shear=coshrem (repeatable)")
     p.add_argument("--task", default="classification", choices=list(TASKS),
@@ -28,94 +120,86 @@ def _train_parser(sub) -> None:
                    help="default: the task's (classification: fashion-mnist; musicnet: musicnet; timit: timit)")
     p.add_argument("--split", default=None, choices=sorted(SPLITS),
                    help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k; standard: "
-                        "the dataset's train / test parts (the only split of musicnet and timit)")
-    p.add_argument("--epochs", type=int, default=None, help="default: the recipe's, else 20")
-    p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's, else 128")
-    p.add_argument("--lr", type=float, default=None, help="(base) learning rate; default: the recipe's, else 1e-3")
+                        "the dataset's train / test parts (the only split of musicnet and timit); default: the "
+                        "dataset's (60k for the MNIST family, else standard)")
+    p.add_argument("--epochs", type=_integer(1), default=None, help="default: the recipe's, else 20")
+    p.add_argument("--batch-size", type=_integer(1), default=None, help="default: the recipe's, else 128")
+    p.add_argument("--lr", type=_positive_float, default=None,
+                   help="(base) learning rate, > 0; default: the recipe's, else 1e-3")
+    p.add_argument("--eval-batch-size", type=_integer(1), default=None,
+                   help="batch size of the test-set evaluation after each epoch (no effect on training); default: "
+                        "the task's (256; 100 sequences for timit)")
     p.add_argument("--recipe", default=DEFAULT_RECIPE, choices=sorted(RECIPES),
                    help=recipes_help().replace("%", "%%"))
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default="runs/run",
-                   help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png)")
+    p.add_argument("--seed", type=_integer(0, SEED_MAX), default=TrainConfig.seed,
+                   help="seeds the initial weights, the batch order, the augmentation and the --limit-train / "
+                        "--limit-test subsets: the same seed gives bit-identical runs")
+    p.add_argument("--out", default=TrainConfig.out,
+                   help="run directory (metrics.csv, checkpoint.pt, result.json, curves.png); one training process "
+                        "at a time may write into it")
     p.add_argument("--data-dir", default=None,
                    help="directory with the dataset's files: IDX files (default: Debian's package), CIFAR/SVHN "
                         "archives, MusicNet's musicnet.npz or csv + wav tree, TIMIT's TRAIN/ and TEST/")
-    p.add_argument("--limit-train", type=int, default=None,
+    p.add_argument("--limit-train", type=_integer(1), default=None,
                    help="train on a seeded subset of this many examples (images, windows, sequences)")
-    p.add_argument("--limit-test", type=int, default=None, help="evaluate on a seeded subset of this many examples")
+    p.add_argument("--limit-test", type=_integer(1), default=None,
+                   help="evaluate on a seeded subset of this many examples")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
-    p.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    p.add_argument("--threads", type=_integer(1), default=None, help="torch.set_num_threads; default: torch's")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--tensorboard", action="store_true",
+                   help="also log each epoch's metrics and learning rate as TensorBoard events in --out (view with "
+                        "tensorboard --logdir of its parent); needs pip install 'deepcomplex[tensorboard]'")
 
 
 def _robustness_parser(sub) -> None:
     p = sub.add_parser("robustness", help="test accuracy under Gaussian noise x Gaussian blur (CoShNet's test; image "
-                       "classification runs only)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       "classification runs only)", description="Test a trained image-classification run under "
+                       "Gaussian noise x Gaussian blur (CoShNet's robustness test); writes robustness.json, .csv "
+                       "and .png.", formatter_class=_HelpFormatter)
     p.add_argument("run", help="run directory or checkpoint file")
-    p.add_argument("--noise-var", default="0,10,25,50",
-                   help="comma-separated noise variances on the 0-255 scale (std sqrt(var)/255 on [0, 1] images)")
-    p.add_argument("--blur-sigma", default="0,0.25,0.5,0.75", help="comma-separated Gaussian blur sigmas in pixels")
-    p.add_argument("--data-dir", default=None)
+    p.add_argument("--noise-var", type=_number_list, default="0,10,25,50",
+                   help="comma-separated noise variances >= 0 on the 0-255 scale (std sqrt(var)/255 on [0, 1] "
+                        "images)")
+    p.add_argument("--blur-sigma", type=_number_list, default="0,0.25,0.5,0.75",
+                   help="comma-separated Gaussian blur sigmas >= 0 in pixels")
+    p.add_argument("--data-dir", default=None, help="directory with the dataset's files (default: the run's)")
     p.add_argument("--split", default=None, help="use this split's test part instead of the run's")
-    p.add_argument("--limit-test", default=None, help="a seeded subset of this many test images (default: the run's)")
-    p.add_argument("--seed", default="0", help="seed of the noise")
+    p.add_argument("--limit-test", type=_integer(1), default=None,
+                   help="a seeded subset of this many test images (default: the run's)")
+    p.add_argument("--seed", type=_integer(0, SEED_MAX), default=0, help="seed of the noise")
     p.add_argument("--out", default=None, help="directory for robustness.json/.csv/.png (default: the run's)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--threads", default=None, help="torch.set_num_threads")
-
-
-def _number_list(option: str, text: str) -> list[float]:
-    """'0,10,25' -> [0.0, 10.0, 25.0]; ValueError naming the option for bad syntax or negative values."""
-    items = [t.strip() for t in text.split(",")]
-    if not text.strip() or any(not t for t in items):
-        raise ValueError(f"{option}: expected comma-separated numbers like 0,10,25, got {text!r}")
-    values = []
-    for t in items:
-        try:
-            v = float(t)
-        except ValueError:
-            raise ValueError(f"{option}: {t!r} is not a number (expected comma-separated numbers, "
-                             f"got {text!r})") from None
-        if not v >= 0 or v == float("inf"):
-            raise ValueError(f"{option}: values must be finite and >= 0, got {t}")
-        values.append(v)
-    return values
-
-
-def _integer(option: str, text: Optional[str], minimum: Optional[int] = None) -> Optional[int]:
-    if text is None:
-        return None
-    try:
-        v = int(text)
-    except ValueError:
-        raise ValueError(f"{option}: expected an integer, got {text!r}") from None
-    if minimum is not None and v < minimum:
-        raise ValueError(f"{option}: expected an integer >= {minimum}, got {v}")
-    return v
+    p.add_argument("--threads", type=_integer(1), default=None, help="torch.set_num_threads; default: torch's")
 
 
 def _run_robustness(args) -> int:
     from .train.robustness import format_table, robustness
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     try:
-        noise_vars = _number_list("--noise-var", args.noise_var)
-        blur_sigmas = _number_list("--blur-sigma", args.blur_sigma)
-        limit_test = _integer("--limit-test", args.limit_test, 1)
-        seed = _integer("--seed", args.seed)
-        threads = _integer("--threads", args.threads, 1)
-        if threads:
-            torch.set_num_threads(threads)
-        result = robustness(args.run, noise_vars, blur_sigmas, data_dir=args.data_dir, split=args.split,
-                            limit_test=limit_test, seed=seed, out=args.out, progress=not args.no_progress)
+        result = robustness(args.run, args.noise_var, args.blur_sigma, data_dir=args.data_dir, split=args.split,
+                            limit_test=args.limit_test, seed=args.seed, out=args.out, progress=not args.no_progress)
     except (FileNotFoundError, ValueError) as err:
         print(f"deepcomplex robustness: error: {err}", file=sys.stderr)
         return 2
     print(f"{result['model']} on {result['dataset']} ({result['split']}, {result['test_images']} test images), "
-          f"epoch {result['epoch']}, seed {result['seed']}: test accuracy (%)")
+          f"epoch {result['epoch']}, trained with seed {result['run_seed']}, noise seed {result['seed']}: "
+          f"test accuracy (%)")
     print(format_table(result))
     print(f"wrote robustness.json, robustness.csv, robustness.png in {result['out']}")
     return 0
+
+
+def _fits(model: torch.nn.Module, x: torch.Tensor) -> bool:
+    """Whether ``model`` (in eval mode) runs on ``x``."""
+    try:
+        with torch.no_grad():
+            model(x)
+    except (RuntimeError, ValueError, TypeError, IndexError):
+        return False
+    return True
 
 
 def _run_export(args) -> int:
@@ -124,23 +208,27 @@ def _run_export(args) -> int:
     from .train.runs import load_run_model
 
     try:
-        shape = None if args.input_shape is None else \
-            [_integer("--input-shape", t, 1) for t in args.input_shape.split(",")]
         cfg, model, image_shape = load_run_model(args.run)
-        if shape is None and image_shape is not None:
-            shape = list(image_shape)
+        model.eval()
         x = example_input(cfg.model, 1, **cfg.model_args)
-        if shape is not None:
-            if len(shape) != x.dim() - 1:
-                raise ValueError(f"--input-shape: {cfg.model} takes {x.dim() - 1} dimensions after the batch "
-                                 f"(its example input is {tuple(x.shape)}), got {args.input_shape!r}")
-            x = torch.rand(1, *shape, dtype=x.dtype) if not x.is_complex() else torch.randn(1, *shape, dtype=x.dtype)
-        path = to_onnx(model.eval(), x, args.out, dynamic_batch=not args.static_batch)
+        if image_shape is not None:
+            x = torch.rand(1, *image_shape, dtype=x.dtype)
+        expected = tuple(x.shape[1:])
+        source = f"the run's {cfg.dataset} images" if image_shape is not None else "its example input"
+        if args.input_shape is not None and tuple(args.input_shape) != expected:
+            given = torch.rand(1, *args.input_shape, dtype=x.dtype) if not x.is_complex() else \
+                torch.randn(1, *args.input_shape, dtype=x.dtype)
+            if len(args.input_shape) != len(expected) or not _fits(model, given):
+                raise ValueError(f"--input-shape {','.join(map(str, args.input_shape))}: {cfg.model} takes inputs "
+                                 f"of shape (N, {', '.join(map(str, expected))}) ({source}; N is the batch), and "
+                                 f"does not run on (N, {', '.join(map(str, args.input_shape))})")
+            x = given
+        path = to_onnx(model, x, args.out, dynamic_batch=not args.static_batch)
     except (FileNotFoundError, ValueError, ImportError, NotImplementedError) as err:
         print(f"deepcomplex export: error: {err}", file=sys.stderr)
         return 2
     kind = "complex64 as float (..., 2)" if x.is_complex() else str(x.dtype).replace("torch.", "")
-    print(f"{cfg.model} ({count_parameters(model)} parameters) -> {path}: input_0 of shape "
+    print(f"{cfg.model} ({count_parameters(model):,} parameters) -> {path}: input_0 of shape "
           f"({'N' if not args.static_batch else 1}, {', '.join(map(str, x.shape[1:]))}) {kind}")
     return 0
 
@@ -149,17 +237,21 @@ def _run_generate(args) -> int:
     if args.utterances is not None and args.dataset != "timit":
         print("deepcomplex generate: error: --utterances is for timit", file=sys.stderr)
         return 2
-    if args.dataset == "musicnet":
-        from .data.synthetic import write_synthetic_musicnet
+    try:
+        if args.dataset == "musicnet":
+            from .data.synthetic import write_synthetic_musicnet
 
-        kwargs = {k: v for k, v in (("n_train", args.size), ("seconds", args.seconds)) if v is not None}
-        path = write_synthetic_musicnet(args.out, seed=args.seed, **kwargs)
-    else:
-        from .data.synthetic import write_synthetic_timit
+            kwargs = {k: v for k, v in (("n_train", args.size), ("seconds", args.seconds)) if v is not None}
+            path = write_synthetic_musicnet(args.out, seed=args.seed, **kwargs)
+        else:
+            from .data.synthetic import write_synthetic_timit
 
-        kwargs = {k: v for k, v in (("n_speakers", args.size), ("duration", args.seconds),
-                                    ("utterances", args.utterances)) if v is not None}
-        path = write_synthetic_timit(args.out, seed=args.seed, **kwargs)
+            kwargs = {k: v for k, v in (("n_speakers", args.size), ("duration", args.seconds),
+                                        ("utterances", args.utterances)) if v is not None}
+            path = write_synthetic_timit(args.out, seed=args.seed, **kwargs)
+    except ValueError as err:
+        print(f"deepcomplex generate: error: {err}", file=sys.stderr)
+        return 2
     print(f"wrote a generated {args.dataset} look-alike in {path}; train on it with "
           f"deepcomplex train --task {args.dataset} --data-dir {args.out} ...")
     return 0
@@ -180,36 +272,49 @@ def _parse_model_args(items: list[str]) -> dict:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="deepcomplex", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="deepcomplex", description=DESCRIPTION, formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"deepcomplex {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _train_parser(sub)
-    e = sub.add_parser("eval", help="evaluate a run directory or checkpoint (any task: loss and its metric)")
+    e = sub.add_parser("eval", help="evaluate a run directory or checkpoint (any task: loss and its metric)",
+                       description="Evaluate a run directory or checkpoint on its test set (or another split's); "
+                       "prints JSON.", formatter_class=_HelpFormatter)
     e.add_argument("run", help="run directory or checkpoint file")
-    e.add_argument("--data-dir", default=None)
+    e.add_argument("--data-dir", default=None,
+                   help="directory with the dataset's files, if not where the run read them (default: the run's "
+                        "--data-dir)")
     e.add_argument("--split", default=None, help="evaluate on this split's test part instead of the run's")
     _robustness_parser(sub)
     x = sub.add_parser("export", help="export a trained run's model to ONNX (through real-layout internals)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       description="Export a trained run's model to ONNX, complex tensors as float (..., 2) [Re, Im] "
+                       "pairs.", formatter_class=_HelpFormatter)
     x.add_argument("run", help="run directory or checkpoint file")
     x.add_argument("--out", required=True, help="the .onnx file to write (atomically)")
-    x.add_argument("--input-shape", default=None,
+    x.add_argument("--input-shape", type=_shape, default=None,
                    help="comma-separated input shape without the batch dimension, e.g. 3,32,32 (default: the run's "
                         "images, or the model's example input)")
     x.add_argument("--static-batch", action="store_true", help="fix the batch size at 1 instead of leaving it free")
     g = sub.add_parser("generate", help="write a generated MusicNet or TIMIT look-alike in the real corpus's format",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       description="Write a generated MusicNet or TIMIT look-alike in the real corpus's format, "
+                       "to train the audio tasks without the corpora.", formatter_class=_HelpFormatter)
     g.add_argument("dataset", choices=["musicnet", "timit"])
     g.add_argument("out", help="directory to write into")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--size", type=int, default=None,
+    g.add_argument("--seed", type=_integer(0, SEED_MAX), default=0, help="seed of the generated signals")
+    g.add_argument("--size", type=_integer(1), default=None,
                    help="MusicNet: training recordings (default 12); TIMIT: speakers per part (default 2)")
-    g.add_argument("--seconds", type=float, default=None,
-                   help="length of each recording (MusicNet, default 8) or utterance (TIMIT, default 0.8)")
-    g.add_argument("--utterances", type=int, default=None,
+    g.add_argument("--seconds", type=_positive_float, default=None,
+                   help="length of each recording (MusicNet, default 8) or utterance (TIMIT, at least 0.3, "
+                        "default 0.8)")
+    g.add_argument("--utterances", type=_integer(1), default=None,
                    help="TIMIT: SX/SI utterances per speaker besides SA1/SA2 (default 3)")
-    b = sub.add_parser("build-ext", help="compile the optional CPU kernels (about a minute; once per torch version)")
-    b.add_argument("--verbose", action="store_true")
+    b = sub.add_parser("build-ext", help="compile the optional CPU kernels (about a minute; once per torch version)",
+                       formatter_class=_HelpFormatter)
+    b.add_argument("--verbose", action="store_true", help="show the compiler's output")
+    from . import predict  # `deepcomplex predict`: its parser and code live in deepcomplex/predict.py
+    predict.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "predict":
+        return predict.run(args)
 
     if args.command == "build-ext":
         from . import _extension
@@ -246,9 +351,9 @@ def main(argv: Optional[list[str]] = None) -> int:
             cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), task=args.task,
                               dataset=args.dataset, split=args.split, seed=args.seed, out=args.out,
                               data_dir=args.data_dir, limit_train=args.limit_train, limit_test=args.limit_test,
-                              **recipe)
-            result = train(cfg, resume=args.resume, progress=not args.no_progress)
-        except (FileNotFoundError, FileExistsError, ValueError) as err:
+                              eval_batch_size=args.eval_batch_size, recipe=args.recipe, **recipe)
+            result = train(cfg, resume=args.resume, progress=not args.no_progress, tensorboard=args.tensorboard)
+        except (FileNotFoundError, FileExistsError, ValueError, ImportError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)
             return 2
         from .train.runs import summarize_result

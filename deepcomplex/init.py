@@ -1,4 +1,4 @@
-"""Complex weight initialisation: Rayleigh modulus with uniform phase, and the unitary variant.
+"""Complex weight initialisation: Rayleigh or uniform modulus with uniform phase, and the unitary variant.
 
 (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6.)
 
@@ -14,7 +14,8 @@ from typing import Optional
 
 import torch
 
-__all__ = ["calculate_fans", "complex_rayleigh_", "complex_independent_", "complex_bias_uniform_"]
+__all__ = ["calculate_fans", "complex_rayleigh_", "complex_independent_", "complex_bias_uniform_",
+           "complex_kaiming_uniform_", "complex_xavier_uniform_"]
 
 _CRITERIA = ("he", "glorot")
 
@@ -197,3 +198,85 @@ def complex_bias_uniform_(tensor: torch.Tensor, fan_in: int, *, generator: Optio
         r = torch.view_as_real(tensor)
         r.copy_(torch.rand(r.shape, dtype=r.dtype, device=r.device, generator=generator) * 2 * bound - bound)
     return tensor
+
+
+def _uniform_modulus_(name: str, tensor: torch.Tensor, criterion: str, transposed: bool, groups: int,
+                      generator: Optional[torch.Generator]) -> torch.Tensor:
+    """|W| ~ U(0, sqrt(6) sigma), arg W ~ U(-pi, pi): E|W|^2 = 2 sigma^2 (a uniform modulus on [0, a] has
+    E|W|^2 = a^2 / 3), so Var(Re W) = Var(Im W) = sigma^2 as complex_rayleigh_."""
+    _check_complex(name, tensor)
+    sigma = _sigma(tensor, criterion, transposed, groups)
+    real = tensor.real.dtype
+    with torch.no_grad():
+        modulus = torch.rand(tensor.shape, dtype=real, device=tensor.device, generator=generator)
+        modulus.mul_(math.sqrt(6.0) * sigma)
+        phase = (torch.rand(tensor.shape, dtype=real, device=tensor.device, generator=generator) * 2.0 - 1.0) * math.pi
+        tensor.copy_(torch.polar(modulus, phase))
+    return tensor
+
+
+def complex_kaiming_uniform_(tensor: torch.Tensor, *, transposed: bool = False, groups: int = 1,
+                             generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    r"""Fill a complex tensor in place with a uniform modulus and a uniform phase, scaled by the He criterion.
+
+    .. math::
+        |W| \sim \mathcal{U}\left(0, \sqrt{6} \sigma\right), \quad \arg W \sim \mathcal{U}(-\pi, \pi),
+        \qquad \sigma^2 = \frac{1}{\text{fan\_in}}
+
+    so :math:`\operatorname{E}|W|^2 = 6 \sigma^2 / 3 = 2 \sigma^2` and :math:`\operatorname{Var}(\operatorname{Re} W)
+    = \operatorname{Var}(\operatorname{Im} W) = \sigma^2`: the variance of :func:`complex_rayleigh_` with
+    ``"he"`` (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6; He et al., 2015, "Delving Deep into
+    Rectifiers", ICCV, Eq. 10), with a bounded modulus :math:`|W| \le \sqrt{6 / \text{fan\_in}}` in place of the
+    Rayleigh tail. The fans are those of :func:`calculate_fans`.
+
+    Args:
+        tensor (Tensor): the complex weight to fill (Linear, ConvNd or ConvTransposeNd layout).
+        transposed (bool): the weight is a transposed convolution's (keyword only). Default: ``False``.
+        groups (int): the layer's number of groups (keyword only). Default: 1.
+        generator (torch.Generator, optional): the random generator to draw from (keyword only). Default: ``None``.
+
+    Shape:
+        - tensor: complex, any shape with at least 2 dimensions.
+        - Output: ``tensor`` itself, filled in place.
+
+    Example::
+
+        >>> w = deepcomplex.init.complex_kaiming_uniform_(torch.empty(256, 128, 3, 3, dtype=torch.cfloat))
+        >>> round(float(w.abs().pow(2).mean() * 128 * 9), 1), bool(w.abs().max() <= (6 / (128 * 9)) ** 0.5)
+        (2.0, True)
+    """
+    return _uniform_modulus_("complex_kaiming_uniform_", tensor, "he", transposed, groups, generator)
+
+
+def complex_xavier_uniform_(tensor: torch.Tensor, *, transposed: bool = False, groups: int = 1,
+                            generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    r"""Fill a complex tensor in place with a uniform modulus and a uniform phase, scaled by the Glorot criterion.
+
+    .. math::
+        |W| \sim \mathcal{U}\left(0, \sqrt{6} \sigma\right), \quad \arg W \sim \mathcal{U}(-\pi, \pi),
+        \qquad \sigma^2 = \frac{1}{\text{fan\_in} + \text{fan\_out}}
+
+    so :math:`\operatorname{E}|W|^2 = 2 \sigma^2` and :math:`\operatorname{Var}(\operatorname{Re} W) =
+    \operatorname{Var}(\operatorname{Im} W) = \sigma^2`: the variance of :func:`complex_rayleigh_` with
+    ``"glorot"`` (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.6; Glorot and Bengio, 2010,
+    "Understanding the Difficulty of Training Deep Feedforward Neural Networks", AISTATS, Eq. 12), with a bounded
+    modulus :math:`|W| \le \sqrt{6 / (\text{fan\_in} + \text{fan\_out})}`. The fans are those of
+    :func:`calculate_fans`.
+
+    Args:
+        tensor (Tensor): the complex weight to fill (Linear, ConvNd or ConvTransposeNd layout).
+        transposed (bool): the weight is a transposed convolution's (keyword only). Default: ``False``.
+        groups (int): the layer's number of groups (keyword only). Default: 1.
+        generator (torch.Generator, optional): the random generator to draw from (keyword only). Default: ``None``.
+
+    Shape:
+        - tensor: complex, any shape with at least 2 dimensions.
+        - Output: ``tensor`` itself, filled in place.
+
+    Example::
+
+        >>> w = deepcomplex.init.complex_xavier_uniform_(torch.empty(300, 200, dtype=torch.cfloat))
+        >>> round(float(w.real.var() * (200 + 300)), 1)  # Var(Re W) = 1 / (fan_in + fan_out)
+        1.0
+    """
+    return _uniform_modulus_("complex_xavier_uniform_", tensor, "glorot", transposed, groups, generator)

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, Union
 
 PathLike = Union[str, os.PathLike]
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "previous_path"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "current_umask", "previous_path"]
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's file mode creation mask, read without changing it where the system allows.
+
+    Linux reports it in ``/proc/self/status`` (since 4.7); elsewhere it is read by setting and restoring it, under a
+    lock, so that no two threads of this module interleave (a file another thread creates in between could still get
+    the temporary mask of 0; only this fallback has that window).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def previous_path(path: PathLike) -> Path:
@@ -24,6 +47,10 @@ def previous_path(path: PathLike) -> Path:
 
 def atomic_write(path: PathLike, write: Callable[[BinaryIO], object], keep_previous: bool = False) -> Path:
     """Write ``path`` through ``write(f)`` on a binary temp file in the same directory, then ``os.replace``.
+
+    The file gets an ordinary new file's permissions, ``0o666`` less the umask (``0o644`` under the usual umask
+    022), as ``open(path, "w")`` would give it: the temp file that ``tempfile.mkstemp`` makes is private (``0o600``)
+    and is opened up before it is renamed.
 
     Args:
         path: the file to write; its directory is created if missing.
@@ -42,6 +69,8 @@ def atomic_write(path: PathLike, write: Callable[[BinaryIO], object], keep_previ
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # POSIX; on Windows mkstemp's file is already an ordinary one
+                os.fchmod(f.fileno(), 0o666 & ~current_umask())
             write(f)
             f.flush()
             os.fsync(f.fileno())

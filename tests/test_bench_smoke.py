@@ -24,9 +24,15 @@ EXPECTED_ROWS = {
     ("NaiveComplexBatchNorm2d", "NCHW input"),
     ("ComplexConvLSTM1d", "1 layers, k=3"),
     ("coshnet_base training step", ""), ("coshnet_tiny training step", ""),
+    ("ComplexUpsample", "NCHW input"), ("ComplexUpsample(polar=True)", "NCHW input"),
+    ("ComplexPixelShuffle", "NCHW input"), ("ComplexMaxPool1d", "NCHW input"), ("ComplexMaxPool3d", "NCHW input"),
+    ("ComplexAdaptiveAvgPool3d", "NCHW input"), ("ComplexAdaptiveMaxPool2d", "NCHW input"),
+    ("SpectralPool3d", "NCHW input"),
+    ("ComplexMultiheadAttention", "2 heads, L=16"), ("ComplexTransformerEncoderLayer", "2 heads, FF 16, pre-norm"),
+    ("complex_vit_tiny training step", ""), ("coshvit_tiny training step", ""),
 }
 HAS_NATIVE = {"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear", "coshnet_base training step"}
-NO_REAL = {"coshnet_base training step", "coshnet_tiny training step"}
+NO_REAL = {"coshnet_base training step", "coshnet_tiny training step", "SpectralPool3d", "coshvit_tiny training step"}
 
 
 def _load():

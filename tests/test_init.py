@@ -420,3 +420,65 @@ def test_bias_uniform_reproducible_and_errors():
         cinit.complex_bias_uniform_(torch.zeros(10), 8)
     z = cinit.complex_bias_uniform_(torch.ones(10, dtype=torch.complex64), 0)
     assert torch.count_nonzero(z) == 0  # fan_in = 0: bound 0
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# complex_kaiming_uniform_ / complex_xavier_uniform_: uniform modulus on [0, sqrt(6) sigma], uniform phase
+# --------------------------------------------------------------------------------------------------------------------
+
+UNIFORM_INITS = {"he": cinit.complex_kaiming_uniform_, "glorot": cinit.complex_xavier_uniform_}
+
+
+def uniform_part_var_se(n: int) -> float:
+    """Relative standard error of the sample variance of Re W for |W| ~ U(0, a), arg W ~ U(-pi, pi), n samples.
+
+    Re W = r cos(theta): E[Re^2] = E[r^2] / 2 = a^2 / 6, E[Re^4] = E[r^4] E[cos^4] = (a^4 / 5)(3 / 8), so
+    Var(s^2) ~ (mu4 - sigma^4) / n = a^4 (3 / 40 - 1 / 36) / n and the relative error is 6 sqrt(17 / 360) / sqrt(n).
+    """
+    return 6.0 * math.sqrt(17.0 / 360.0) / math.sqrt(n)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["c64", "c128"])
+@pytest.mark.parametrize("criterion", ["he", "glorot"])
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_uniform_modulus_variance_bound_and_phase(case, criterion, dtype):
+    w, kwargs, fans = make_weight(case, dtype)
+    UNIFORM_INITS[criterion](w, generator=gen(21), **kwargs)
+    sigma2 = expected_sigma2(criterion, fans)
+    re, im = parts(w)
+    tol = 5 * uniform_part_var_se(re.size)  # 5 standard errors, from the sample size
+    for what, x in (("Re", re), ("Im", im)):
+        v = float(np.var(x, ddof=1))
+        assert abs(v / sigma2 - 1) < tol, f"Var({what} W) = {v:.4e}, expected {sigma2:.4e} (tolerance {tol:.4f})"
+    assert_uncorrelated(re, im, "Re/Im")
+    modulus = np.abs(re + 1j * im)
+    bound = math.sqrt(6 * sigma2)
+    assert modulus.max() <= bound * (1 + 1e-6) and modulus.max() > 0.99 * bound
+    assert stats.kstest(modulus, stats.uniform(loc=0, scale=bound).cdf).pvalue > 1e-3  # |W| ~ U(0, bound)
+    phase = np.angle(re + 1j * im)
+    assert stats.kstest(phase, stats.uniform(loc=-math.pi, scale=2 * math.pi).cdf).pvalue > 1e-3
+
+
+def test_uniform_modulus_same_variance_as_rayleigh_and_rejects_wrong_scale():
+    """Both criteria give the Rayleigh init's E|W|^2 = 2 sigma^2; the check above rejects a 5 % wider draw."""
+    shape, fans = (256, 128), (128, 256)
+    for criterion, fn in UNIFORM_INITS.items():
+        u = fn(torch.empty(shape, dtype=torch.complex128), generator=gen(5))
+        r = cinit.complex_rayleigh_(torch.empty(shape, dtype=torch.complex128), criterion, generator=gen(5))
+        want = 2 * expected_sigma2(criterion, fans)
+        n = u.numel()
+        assert abs(u.abs().square().mean().item() / want - 1) < 5 * 0.894 / math.sqrt(n)  # sd(r^2)/E r^2 = 2/sqrt(5)
+        assert abs(r.abs().square().mean().item() / want - 1) < 5 * 1.0 / math.sqrt(n)  # exponential: sd/mean = 1
+    wide = cinit.complex_kaiming_uniform_(torch.empty(shape, dtype=torch.complex128), generator=gen(5)) * 1.05 ** 0.5
+    v = float(np.var(parts(wide)[0], ddof=1))
+    assert abs(v * 128 - 1) > 5 * uniform_part_var_se(wide.numel())
+
+
+def test_uniform_modulus_reproducible_and_errors():
+    a = cinit.complex_xavier_uniform_(torch.empty(8, 4, 3, dtype=torch.complex64), generator=gen(1))
+    b = cinit.complex_xavier_uniform_(torch.empty(8, 4, 3, dtype=torch.complex64), generator=gen(1))
+    assert torch.equal(a, b)
+    with pytest.raises(TypeError, match="complex_kaiming_uniform_ expects a complex tensor, got torch.float32"):
+        cinit.complex_kaiming_uniform_(torch.empty(4, 4))
+    with pytest.raises(ValueError):
+        cinit.complex_xavier_uniform_(torch.empty(4, dtype=torch.complex64))

@@ -117,6 +117,7 @@ def test_cli_robustness_end_to_end(tiny_run, capsys):
     assert cli(args) == 0
     text = capsys.readouterr().out
     assert "10000" in text and "0.75" in text and "CoShNet test perturbation" in text
+    assert "epoch 1, trained with seed 3, noise seed 0:" in text.splitlines()[0]  # the run's seed, not the noise's
     for name in ("robustness.json", "robustness.csv", "robustness.png"):
         assert (tiny_run / name).stat().st_size > 0
     assert not list(tiny_run.glob(".*tmp*"))
@@ -125,7 +126,8 @@ def test_cli_robustness_end_to_end(tiny_run, capsys):
     assert acc.shape == (3, 2) and np.array(saved["loss"]).shape == (3, 2)
     assert saved["noise_vars"] == [0, 50, 10000] and saved["blur_sigmas"] == [0, 0.75]
     assert saved["model"] == "complex_cnn_small" and saved["parameters"] == 36682 and saved["epoch"] == 1
-    assert saved["seed"] == 0 and saved["torch"] == torch.__version__ and saved["test_images"] == 200
+    assert saved["seed"] == 0 and saved["run_seed"] == 3  # the noise's seed, the run's
+    assert saved["torch"] == torch.__version__ and saved["test_images"] == 200
     rows = list(csv.DictReader((tiny_run / "robustness.csv").open()))
     assert len(rows) == 6 and float(rows[-1]["noise_var"]) == 10000 and float(rows[-1]["blur_sigma"]) == 0.75
     assert float(rows[0]["test_accuracy"]) == acc[0, 0]
@@ -146,6 +148,14 @@ def test_cli_robustness_end_to_end(tiny_run, capsys):
     assert other["test_images"] == 50 and np.array(other["accuracy"]).shape == (1, 1)
 
 
+def _exit_code(argv) -> int:
+    """The command's exit status, whether it returns it or argparse exits with it (a bad flag value)."""
+    try:
+        return cli(argv)
+    except SystemExit as e:
+        return e.code
+
+
 @pytest.mark.parametrize("args, message", [
     (["--noise-var", "0,,5"], "--noise-var: expected comma-separated numbers"),
     (["--noise-var", "0,ten"], "--noise-var: 'ten' is not a number"),
@@ -154,10 +164,11 @@ def test_cli_robustness_end_to_end(tiny_run, capsys):
     (["--blur-sigma", "nan"], "--blur-sigma: values must be finite and >= 0"),
     (["--blur-sigma", "0.5,0.5"], "distinct blur_sigmas"),
     (["--limit-test", "0"], "--limit-test: expected an integer >= 1"),
-    (["--seed", "x"], "--seed: expected an integer"),
+    (["--seed", "x"], "--seed: expected an integer from 0 to 4294967295, got 'x'"),
+    (["--threads", "0"], "--threads: expected an integer >= 1"),
 ])
 def test_cli_robustness_bad_arguments(tiny_run, tmp_path, capsys, args, message):
-    assert cli(["robustness", str(tiny_run), "--out", str(tmp_path), "--no-progress", *args]) == 2
+    assert _exit_code(["robustness", str(tiny_run), "--out", str(tmp_path), "--no-progress", *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("deepcomplex robustness: error:") and message in err and "\n" not in err
     assert not list(tmp_path.iterdir())

@@ -138,7 +138,8 @@ def test_cli_timit_train_eval_and_robustness_refuses(timit_dir, tmp_path, capsys
             "--out", str(out), "--no-progress"]
     assert cli(args) == 0
     printed = capsys.readouterr().out
-    assert "timit_convlstm on timit (standard), 1 epochs: test log-magnitude MSE" in printed
+    assert "timit_convlstm on timit (standard split, 8 training sequences), recipe paper, 1 epoch: test " \
+           "log-magnitude MSE" in printed
     result = json.loads((out / "result.json").read_text())
     assert result["config"]["dataset"] == "timit" and result["config"]["limit_train"] == 8
     assert cli(["eval", str(out)]) == 0
@@ -182,7 +183,7 @@ def test_task_dataset_model_and_recipe_must_agree():
         TrainConfig(task="timit", model="timit_convlstm", dataset="mnist")
     with pytest.raises(ValueError, match="dataset 'musicnet' belongs to the musicnet task.*--task musicnet"):
         TrainConfig(dataset="musicnet")
-    with pytest.raises(ValueError, match="model 'resnet18' does not fit the musicnet task"):
+    with pytest.raises(ValueError, match="model 'coshnet_tiny' does not fit the musicnet task"):
         TrainConfig(task="musicnet")
     with pytest.raises(ValueError, match="'timit_convlstm' is made for the timit task, not classification"):
         TrainConfig(model="timit_convlstm")

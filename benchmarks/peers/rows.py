@@ -17,10 +17,10 @@ from torch import nn
 import deepcomplex.nn as cnn
 from benchmarks.harness import crandn, rrandn
 
-from . import adapters
+from . import adapters, rows_extra, rows_recurrent, rows_resampling, rows_transformer
 from .mapping import copy_, frontend_of
-from .spec import (ActivationCase, CoShNetCase, Convention, ConvCase, EPS, Factory, Impl, LinearCase, NormCase,
-                   PoolCase, RowSpec)
+from .spec import (ActivationCase, AttentionCase, CoShNetCase, Convention, ConvCase, EPS, Factory, Impl, LinearCase,
+                   NormCase, PoolCase, RowSpec)
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,29 @@ def coshnet_row(sh: dict) -> RowSpec:
                    loss=lambda logits: F.cross_entropy(logits, labels), grad_name="first conv weight")
 
 
+def mha_row(sh: dict) -> RowSpec:
+    """ComplexMultiheadAttention self-attention (need_weights=False: the fused path) on (L, N, E) against the peers'
+    multi-head attentions with the same weights and the real nn.MultiheadAttention(2E, H), the floor. Full mode runs
+    batch 8 (bench_layers.py's mha group runs the issue's batch 32 for ours and the real layer): the peers keep the
+    (N H, L, L) scores, about 9 GiB at batch 8 and L = 1,024, four times that at batch 32."""
+    n, heads, e, length = sh["n"], sh["heads"], sh["embed"], sh["seq"]
+    torch.manual_seed(0)
+    ours = cnn.ComplexMultiheadAttention(e, heads)
+    with torch.no_grad():
+        ours.in_proj_bias.normal_(), ours.out_proj.bias.normal_()  # non-zero biases, so their mappings are checked
+    real = nn.MultiheadAttention(2 * e, heads)
+    case = AttentionCase(e, heads, ours.in_proj_weight.detach(), ours.in_proj_bias.detach(),
+                         ours.out_proj.weight.detach(), ours.out_proj.bias.detach())
+    impls, conventions, extra = assemble(
+        "mha", case, lambda _: Impl(f"ComplexMultiheadAttention({e}, {heads}), need_weights=False",
+                                    lambda x: ours(x, x, x, need_weights=False)[0], list(ours.parameters())),
+        "no multi-head attention")
+    return RowSpec("mha", f"L={length} N={n} E={e} H={heads}, self-attention", crandn(length, n, e, seed=1), impls,
+                   Impl(f"torch.nn.MultiheadAttention({2 * e}, {heads}), need_weights=False",
+                        lambda x: real(x, x, x, need_weights=False)[0], list(real.parameters()), kind="real"),
+                   rrandn(length, n, 2 * e, seed=2), conventions, extra)
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # The table
 # ----------------------------------------------------------------------------------------------------------------------
@@ -267,7 +290,22 @@ ROW_TABLE: dict[str, Row] = {
     "zabsrelu": Row("zAbsReLU", lambda sh, mode: zabsrelu_row(sh), **ACT, timed=False, with_row="zrelu"),
     "coshnet": Row("CoShNet-base training step", lambda sh, mode: coshnet_row(sh), full={"n": 128},
                    quick={"n": 2}, agree={"n": 4}),
+    "mha": Row("multi-head attention", lambda sh, mode: mha_row(sh),
+               full={"n": 8, "heads": 8, "embed": 128, "seq": 1024}, quick={"n": 2, "heads": 2, "embed": 8, "seq": 16},
+               agree={"n": 3, "heads": 2, "embed": 8, "seq": 7}),
 }
+ROW_TABLE.update({name: Row(rows_resampling.TITLES[name],  # issue 23: resampling and pooling (rows_resampling.py)
+                            (lambda row: lambda sh, mode: rows_resampling.resampling_row(row, sh, assemble))(name),
+                            **sizes) for name, sizes in rows_resampling.SIZES.items()})
+ROW_TABLE.update({name: Row(rows_extra.TITLES[name],  # issue 23: RMSNorm, complex MSE loss, bilinear (rows_extra.py)
+                            (lambda row: lambda sh, mode: rows_extra.build(row, sh, assemble))(name),
+                            **sizes) for name, sizes in rows_extra.SIZES.items()})
+ROW_TABLE.update({name: Row(rows_recurrent.TITLES[name],  # issue 23: GRU and activations (rows_recurrent.py)
+                            (lambda row: lambda sh, mode: rows_recurrent.build(row, sh, mode, assemble))(name),
+                            **sizes) for name, sizes in rows_recurrent.SIZES.items()})
+ROW_TABLE.update({name: Row(rows_transformer.TITLES[name],  # issue 22: encoder layer (rows_transformer.py)
+                            (lambda row: lambda sh, mode: rows_transformer.build(row, sh, assemble))(name),
+                            **sizes) for name, sizes in rows_transformer.SIZES.items()})
 ROWS = tuple(name for name, r in ROW_TABLE.items() if r.timed)
 TITLES = {name: r.title for name, r in ROW_TABLE.items()}
 

@@ -120,3 +120,44 @@ class CoShNetCase:
     ours: nn.Module
     x: torch.Tensor
     labels: torch.Tensor
+
+
+@dataclass(frozen=True)
+class AttentionCase:
+    """A ComplexMultiheadAttention(embed, heads) self-attention on (L, N, E) input: deepcomplex's packed complex
+    ``in_proj_weight`` (3E, E), ``in_proj_bias`` (3E), and out projection ``out_w`` (E, E), ``out_b`` (E)."""
+
+    embed: int
+    heads: int
+    in_w: torch.Tensor
+    in_b: torch.Tensor
+    out_w: torch.Tensor
+    out_b: torch.Tensor
+
+
+@dataclass(frozen=True)
+class RMSNormCase:
+    """A ComplexRMSNorm(features, eps) over the last dimension with deepcomplex's real per-feature ``weight``."""
+
+    features: int
+    weight: torch.Tensor
+    eps: float
+
+
+@dataclass(frozen=True)
+class BilinearCase:
+    """A ComplexBilinear(in1, in2, out) with deepcomplex's complex weight ``w`` (out, in1, in2) and bias ``b``; the
+    row's input is [x1 | x2] along the last dimension (split at ``in1``)."""
+
+    in1: int
+    in2: int
+    out: int
+    w: torch.Tensor
+    b: torch.Tensor
+
+
+@dataclass(frozen=True)
+class LossCase:
+    """A complex loss of the row's input against the fixed complex ``target``, with reduction "none"."""
+
+    target: torch.Tensor

@@ -6,6 +6,7 @@ that interprets that graph with complex values lowered to real arithmetic (compl
 DFT matrix products, shape ops on the leading dimensions). ``to_onnx`` exports that module with torch's ONNX exporter.
 Complex inputs and outputs of the model become real (..., 2) tensors; real ones stay as they are.
 """
+from . import _lowering_resampling  # noqa: F401  (adds the pooling lowerings to the table)
 from ._lowering import UnsupportedComplexOp
 from .program import RealLayoutProgram, real_inputs, real_layout, to_onnx
 

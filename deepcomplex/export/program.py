@@ -2,8 +2,11 @@
 tensors, through the lowerings of ``deepcomplex.export._lowering``; ``to_onnx`` exports that module to ONNX."""
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
+import logging
+import warnings
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -104,6 +107,53 @@ def _batch_shapes(module: nn.Module, inputs: Sequence[torch.Tensor], dynamic_bat
     return specs
 
 
+def _check_runs(model: nn.Module, inputs: tuple) -> None:
+    """Run ``model`` eagerly on the example inputs first: inputs of a shape it does not take fail here, with the
+    shapes given, rather than inside torch.export with its symbolic sizes (s77) and the model's internal shapes."""
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    except (RuntimeError, ValueError, TypeError, IndexError) as err:
+        shapes = ", ".join(f"({', '.join(map(str, x.shape))}) {str(x.dtype).replace('torch.', '')}"
+                           for x in inputs if isinstance(x, torch.Tensor))
+        raise ValueError(f"real_layout: {type(model).__name__} does not run on example inputs of shape {shapes} "
+                         f"(give inputs of the shape it was built for): {type(err).__name__}: {err}") from err
+
+
+class _DropMessages(logging.Filter):
+    """Drops log records whose message starts with one of ``prefixes``."""
+
+    def __init__(self, *prefixes: str) -> None:
+        super().__init__()
+        self.prefixes = prefixes
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.prefixes)
+
+
+@contextlib.contextmanager
+def _known_exporter_noise():
+    """Silence what torch's ONNX exporter reports that is known, harmless and not the user's to act on:
+
+    - ``torchvision is not installed. Skipping torchvision::nms`` (and roi_align, roi_pool, deform_conv2d): the
+      exporter registers torchvision's detection ops when it can; deepcomplex models use none of them.
+    - FutureWarning ``isinstance(treespec, LeafSpec) is deprecated``: raised inside torch's own pytree code (torch
+      2.10+) when torch.export copies its input specs; nothing in the exported graph depends on it.
+
+    Anything else the exporter warns about is still shown.
+    """
+    registration = logging.getLogger("torch.onnx._internal.exporter._registration")
+    drop = _DropMessages("torchvision is not installed")
+    registration.addFilter(drop)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+                                    category=FutureWarning)
+            yield
+    finally:
+        registration.removeFilter(drop)
+
+
 def real_layout(model: nn.Module, example_inputs, dynamic_batch: bool = True) -> RealLayoutProgram:
     """``model`` (in eval mode) as a module of real tensors only: see the module docstring. ``example_inputs``: a
     tensor or a tuple of tensors (complex ones as complex); with ``dynamic_batch`` the first dimension may vary."""
@@ -111,10 +161,11 @@ def real_layout(model: nn.Module, example_inputs, dynamic_batch: bool = True) ->
     if model.training:
         raise ValueError("real_layout exports inference: call model.eval() first (batch statistics and dropout are "
                          "training-time behaviour)")
-    with torch.no_grad():
+    _check_runs(model, inputs)
+    with torch.no_grad(), _known_exporter_noise():
         exported = torch.export.export(model, inputs, dynamic_shapes=_batch_shapes(model, inputs, dynamic_batch),
                                        strict=False)
-    exported = exported.run_decompositions()
+        exported = exported.run_decompositions()
     program = RealLayoutProgram(exported).eval()
     with torch.no_grad():
         program(*real_inputs(inputs))  # an op without lowering fails here, by name, not deep inside an exporter
@@ -134,9 +185,20 @@ def to_onnx(model: nn.Module, example_inputs, path, dynamic_batch: bool = True,
     Inputs named ``input_0``..., outputs ``output_0``...; complex ones are float (..., 2) [Re, Im] tensors.
     ``optimize`` runs torch's ONNX graph optimizer (onnxscript); it is off because, with onnxscript 0.7.2, its
     rewrites moved the output of ComplexLayerNorm by 1e-4 relative where the unoptimized graph matches to 1e-7.
-    Needs the ``onnx`` and ``onnxscript`` packages (``pip install deepcomplex[export]``).
+    Needs the ``onnx`` and ``onnxscript`` packages (``pip install deepcomplex[export]``). The exporter's known,
+    harmless messages (torchvision's ops not registered, a pytree deprecation inside torch) are silenced; others show.
+
+    onnxruntime (1.23) may log, when it loads the file, ``Could not find a CPU kernel and hence can't constant fold
+    CastLike node``: its optimizer cannot precompute a CastLike of a constant, so that node runs at inference instead;
+    the outputs are the same (the export tests compare them). ``SessionOptions().log_severity_level = 3`` hides it.
     """
     path = Path(path)
+    with _known_exporter_noise():
+        return _to_onnx(model, example_inputs, path, dynamic_batch, opset_version, optimize)
+
+
+def _to_onnx(model: nn.Module, example_inputs, path: Path, dynamic_batch: bool, opset_version: Optional[int],
+             optimize: bool) -> Path:
     program = real_layout(model, example_inputs, dynamic_batch)
     inputs = real_inputs(_two_or_more(_as_tuple(example_inputs), dynamic_batch))
     n_out = len([n for n in program._graph.nodes if n.op == "output"][0].args[0])

@@ -178,22 +178,29 @@ def cardioid(input: torch.Tensor) -> torch.Tensor:
 
 
 def complex_to_real(input: torch.Tensor, mode: str = "cat", dim: int = 1) -> torch.Tensor:
-    r"""Map a complex tensor to a real one for real-valued heads: [Re | Im] concatenated, or the modulus.
+    r"""Map a complex tensor to a real one for real-valued heads: [Re | Im] concatenated or interleaved, or |z|.
 
     .. math::
         \text{cat}: \; y = [\operatorname{Re} z \,|\, \operatorname{Im} z] \text{ along } \texttt{dim}, \qquad
+        \text{interleaved}: \; y_{2k} = \operatorname{Re} z_k, \; y_{2k+1} = \operatorname{Im} z_k, \qquad
         \text{abs}: \; y = |z|
+
+    The real layouts of a complex tensor (Trabelsi et al., 2018, "Deep Complex Networks", ICLR, Sec. 3.1);
+    ``"cat"`` and ``"interleaved"`` are undone by :func:`concatenated_to_complex` and
+    :func:`interleaved_to_complex`.
 
     Args:
         input (Tensor): complex input.
-        mode (str): ``"cat"`` concatenates the real and imaginary parts along ``dim``; ``"abs"`` takes the modulus
-            elementwise. Any other value raises ``ValueError``. Default: ``"cat"``.
-        dim (int): dimension along which ``"cat"`` concatenates (ignored by ``"abs"``). Default: 1.
+        mode (str): ``"cat"`` concatenates the real and imaginary parts along ``dim``; ``"interleaved"`` puts
+            [Re z_0, Im z_0, Re z_1, Im z_1, ...] along ``dim``; ``"abs"`` takes the modulus elementwise. Any other
+            value raises ``ValueError``. Default: ``"cat"``.
+        dim (int): dimension along which ``"cat"`` and ``"interleaved"`` lay out the parts (ignored by ``"abs"``).
+            Default: 1.
 
     Shape:
-        - Input: :math:`(N, C, *)` complex (any shape with a dimension ``dim`` for ``"cat"``).
-        - Output: real; :math:`(N, 2C, *)` for ``"cat"`` with ``dim=1`` (Re channels first, then Im),
-          :math:`(N, C, *)` for ``"abs"``.
+        - Input: :math:`(N, C, *)` complex (any shape with a dimension ``dim`` for ``"cat"``/``"interleaved"``).
+        - Output: real; :math:`(N, 2C, *)` for ``"cat"`` with ``dim=1`` (Re channels first, then Im) and for
+          ``"interleaved"``, :math:`(N, C, *)` for ``"abs"``.
 
     Example::
 
@@ -208,4 +215,9 @@ def complex_to_real(input: torch.Tensor, mode: str = "cat", dim: int = 1) -> tor
         return torch.cat([input.real, input.imag], dim=dim)
     if mode == "abs":
         return input.abs()
-    raise ValueError(f"complex_to_real: mode must be 'cat' or 'abs', got {mode!r}")
+    if mode == "interleaved":
+        if not -input.dim() <= dim < input.dim():
+            raise ValueError(f"complex_to_real: dim {dim} is out of range for a {input.dim()}D input")
+        dim = dim % input.dim()
+        return torch.stack([input.real, input.imag], dim + 1).flatten(dim, dim + 1)
+    raise ValueError(f"complex_to_real: mode must be 'cat', 'interleaved' or 'abs', got {mode!r}")

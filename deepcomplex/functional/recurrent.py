@@ -17,9 +17,10 @@ from typing import Optional, Sequence, Union
 import torch
 import torch.nn.functional as F
 
-from .._layout import as_complex
 from .._validation import check_channels, check_complex, check_rank, check_window
 from .conv import conv1d, conv2d, conv3d, convolution
+from .rnn import check_stack, unroll
+from .split_activation import sigmoid_parts, split_sigmoid, split_tanh, tanh_parts
 
 Tensor = torch.Tensor
 State = tuple[Tensor, Tensor]
@@ -32,72 +33,18 @@ __all__ = ["split_sigmoid", "split_tanh", "complex_lstm_cell", "complex_lstm", "
 _CONV = {1: conv1d, 2: conv2d, 3: conv3d}
 
 
-# Both act on the real view at once: going through z.real and z.imag would make each backward fill a zero tensor
-# of z's size for the other part and add the two.
-def split_sigmoid(z: Tensor) -> Tensor:
-    r"""Apply the split sigmoid: the logistic sigmoid on the real and on the imaginary part separately.
-
-    .. math::
-        \sigma_{\text{split}}(z) = \sigma(\operatorname{Re} z) + i \, \sigma(\operatorname{Im} z), \qquad
-        \sigma(t) = \frac{1}{1 + e^{-t}}
-
-    The gate activation of the complex LSTMs (split activations as in Trabelsi et al., 2018, "Deep Complex
-    Networks", ICLR).
-
-    Args:
-        z (Tensor): complex input of any shape.
-
-    Shape:
-        - Input: :math:`(*)` complex, any number of dimensions.
-        - Output: :math:`(*)`, the same shape as the input.
-
-    Example::
-
-        >>> F.split_sigmoid(torch.tensor([0j, 100 - 100j]))
-        tensor([0.5000+0.5000j, 1.0000+0.0000j])
-        >>> F.split_sigmoid(torch.randn(2, 3, dtype=torch.cfloat)).shape
-        torch.Size([2, 3])
-    """
-    return as_complex(torch.sigmoid(torch.view_as_real(z)))
-
-
-def split_tanh(z: Tensor) -> Tensor:
-    r"""Apply the split tanh: the hyperbolic tangent on the real and on the imaginary part separately.
-
-    .. math::
-        \tanh_{\text{split}}(z) = \tanh(\operatorname{Re} z) + i \, \tanh(\operatorname{Im} z)
-
-    The cell-input and output activation of the complex LSTMs (split activations as in Trabelsi et al., 2018, "Deep
-    Complex Networks", ICLR). Unlike the complex ``torch.tanh`` it is bounded and has no poles.
-
-    Args:
-        z (Tensor): complex input of any shape.
-
-    Shape:
-        - Input: :math:`(*)` complex, any number of dimensions.
-        - Output: :math:`(*)`, the same shape as the input.
-
-    Example::
-
-        >>> F.split_tanh(torch.tensor([0j, 100 - 100j]))
-        tensor([0.+0.j, 1.-1.j])
-        >>> F.split_tanh(torch.randn(2, 3, dtype=torch.cfloat)).shape
-        torch.Size([2, 3])
-    """
-    return as_complex(torch.tanh(torch.view_as_real(z)))
-
-
 def _pointwise(gates: Tensor, c: Tensor, dim: int) -> State:
     """The LSTM state update from gate pre-activations (order i, f, g, o along ``dim``): split sigmoid/tanh and
     complex products for complex gates, torch.nn.LSTM's sigmoid/tanh for real ones."""
-    sigmoid, tanh = (split_sigmoid, split_tanh) if gates.is_complex() else (torch.sigmoid, torch.tanh)
+    sigmoid, tanh = (sigmoid_parts, tanh_parts) if gates.is_complex() else (torch.sigmoid, torch.tanh)
     i, f, g, o = gates.chunk(4, dim)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
     return sigmoid(o) * tanh(c), c
 
 
 # ----------------------------------------------------------------------------------------------------------- checks
-def _check_params(name: str, weight_ih: Tensor, weight_hh: Tensor, biases: Sequence[Optional[Tensor]], nd: int) -> None:
+def _check_params(name: str, weight_ih: Tensor, weight_hh: Tensor, biases: Sequence[Optional[Tensor]], nd: int,
+                  n_gates: int = 4) -> None:
     check_complex(f"{name} weight_ih", weight_ih)
     check_complex(f"{name} weight_hh", weight_hh, weight_ih.dtype)
     for b in biases:
@@ -107,8 +54,9 @@ def _check_params(name: str, weight_ih: Tensor, weight_hh: Tensor, biases: Seque
         raise ValueError(f"{name} expects {nd + 2}D weights, got weight_ih {tuple(weight_ih.shape)} and weight_hh "
                          f"{tuple(weight_hh.shape)}")
     gates, hidden = weight_hh.shape[0], weight_hh.shape[1]
-    if gates != 4 * hidden or weight_ih.shape[0] != gates:
-        raise ValueError(f"{name} expects weight_ih of shape (4H, ...) and weight_hh of shape (4H, H, ...), got "
+    if gates != n_gates * hidden or weight_ih.shape[0] != gates:
+        raise ValueError(f"{name} expects weight_ih of shape ({n_gates}H, ...) and weight_hh of shape ({n_gates}H, H, "
+                         f"...), got "
                          f"{tuple(weight_ih.shape)} and {tuple(weight_hh.shape)}")
     if weight_ih.shape[2:] != weight_hh.shape[2:]:
         raise ValueError(f"{name} expects weight_ih and weight_hh with the same kernel size, got "
@@ -233,50 +181,34 @@ def complex_lstm_cell(input: Tensor, hx: Optional[State], weight_ih: Tensor, wei
 
 
 def unroll_lstm(x: Tensor, h0: Tensor, c0: Tensor, layers, gate_dim: int, unbatched: bool = False,
-                batch_first: bool = False) -> tuple[Tensor, State]:
+                batch_first: bool = False, bidirectional: bool = False) -> tuple[Tensor, State]:
     """Run LSTM layers over x (L, N, ...), complex or real: ``layers`` holds (input map applied to the whole sequence,
-    recurrent map of h) per layer, both giving gate pre-activations (order i, f, g, o along ``gate_dim``); h0, c0 are
-    (layers, N, ...). Returns (all h of the last layer, (h_n, c_n)), the output (N, L, ...) if ``batch_first``."""
-    hs, cs = [], []
-    for k, (input_map, recurrent_map) in enumerate(layers):
-        # unbind, not xi[t]: the backward of each indexing would write a zero tensor of the whole sequence's size
-        # (quadratic in its length); unbind's backward stacks the steps' gradients once
-        steps = input_map(x).unbind(0)
-        h, c = h0[k], c0[k]
-        outs = []
-        for xt in steps:
-            h, c = _pointwise(xt + recurrent_map(h), c, gate_dim)
-            outs.append(h)
-        x = torch.stack(outs)
-        hs.append(h)
-        cs.append(c)
-    h_n, c_n = torch.stack(hs), torch.stack(cs)
-    if unbatched:
-        return x.squeeze(1), (h_n.squeeze(1), c_n.squeeze(1))
-    return (x.transpose(0, 1) if batch_first else x), (h_n, c_n)
+    recurrent map of h) per layer and direction (torch's order, see ``functional.rnn``), both giving gate
+    pre-activations (order i, f, g, o along ``gate_dim``); h0, c0 are (layers * directions, N, ...). Returns (all h
+    of the last layer, (h_n, c_n)), the output (N, L, ...) if ``batch_first``."""
+    def step(gx, gh, state):
+        return _pointwise(gx + gh, state[1], gate_dim)
+
+    out, (h_n, c_n) = unroll(x, (h0, c0), layers, step, bidirectional, -1, unbatched, batch_first)
+    return out, (h_n, c_n)
 
 
 def _lstm(name: str, input: Tensor, hx, params: Sequence[LSTMParams], batch_first: bool,
-          check_params: bool = True) -> tuple[Tensor, State]:
-    if not params:
-        raise ValueError(f"{name} needs at least one layer of parameters")
-    if check_params:
-        for k, (w_ih, w_hh, b_ih, b_hh) in enumerate(params):
-            _check_params(f"{name} (layer {k})", w_ih, w_hh, (b_ih, b_hh), 0)
-            if k and w_ih.shape[1] != params[k - 1][1].shape[1]:
-                raise ValueError(f"{name}: layer {k} expects {w_ih.shape[1]} input features, layer {k - 1} gives "
-                                 f"{params[k - 1][1].shape[1]}")
+          check_params: bool = True, bidirectional: bool = False) -> tuple[Tensor, State]:
+    if check_params or not params:
+        check_stack(name, params, bidirectional, lambda label, p: _check_params(label, p[0], p[1], p[2:], 0))
     unbatched = _check_input(name, input, params[0][0], 0, seq=True)
     x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if batch_first else input)
     batch, hidden = x.shape[1], params[0][1].shape[1]
     h0, c0 = _state(name, hx, (len(params), batch, hidden), 1, unbatched, x, "initial state")
     layers = [(lambda seq, w=w_ih, b=b_ih: F.linear(seq, w, b), lambda h, w=w_hh, b=b_hh: F.linear(h, w, b))
               for w_ih, w_hh, b_ih, b_hh in params]
-    return unroll_lstm(x, h0, c0, layers, -1, unbatched, batch_first)
+    return unroll_lstm(x, h0, c0, layers, -1, unbatched, batch_first, bidirectional)
 
 
-def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams], batch_first: bool = False, *,
-                 name: str = "complex_lstm", check_params: bool = True) -> tuple[Tensor, State]:
+def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams], batch_first: bool = False,
+                 bidirectional: bool = False, *, name: str = "complex_lstm",
+                 check_params: bool = True) -> tuple[Tensor, State]:
     r"""Apply a multi-layer complex LSTM to an input sequence.
 
     Each layer runs the cell of :func:`complex_lstm_cell` over the time steps,
@@ -286,17 +218,22 @@ def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams
 
     and the hidden states :math:`h_t` of one layer are the input sequence of the next (torch.nn.LSTM's stacking,
     Hochreiter and Schmidhuber, 1997, with the complex maps and split activations of Trabelsi et al., 2018, "Deep
-    Complex Networks", ICLR). Returns ``(output, (h_n, c_n))`` as ``torch.nn.LSTM``.
+    Complex Networks", ICLR). Returns ``(output, (h_n, c_n))`` as ``torch.nn.LSTM``. With ``bidirectional``, a
+    second cell per layer reads the sequence backwards, its :math:`h_t` (in time order) concatenated after the
+    forward ones, as torch (Schuster and Paliwal, 1997, "Bidirectional Recurrent Neural Networks", IEEE TSP).
 
     Args:
         input (Tensor): complex input sequence, :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` if ``batch_first``,
             or unbatched :math:`(L, H_{in})`; :math:`L \ge 1`.
-        hx (tuple or None): the initial state :math:`(h_0, c_0)`, two complex tensors :math:`(\text{num\_layers},
-            N, H)` (or :math:`(\text{num\_layers}, H)` for unbatched input); ``None`` for zeros.
-        params (sequence): one tuple ``(weight_ih, weight_hh, bias_ih, bias_hh)`` per layer, as in
-            :func:`complex_lstm_cell` (weight_ih of layer :math:`k > 0` is :math:`(4H, H)`); biases may be ``None``.
+        hx (tuple or None): the initial state :math:`(h_0, c_0)`, two complex tensors :math:`(D \cdot
+            \text{num\_layers}, N, H)` (or without :math:`N` for unbatched input), :math:`D = 2` if
+            ``bidirectional`` else 1; ``None`` for zeros.
+        params (sequence): one tuple ``(weight_ih, weight_hh, bias_ih, bias_hh)`` per layer and direction (layer 0,
+            its reverse if ``bidirectional``, layer 1, ...: torch's order), as in :func:`complex_lstm_cell`
+            (weight_ih of layer :math:`k > 0` is :math:`(4H, D H)`); biases may be ``None``.
         batch_first (bool): input and output are :math:`(N, L, \cdot)` instead of :math:`(L, N, \cdot)`; the state
             keeps its layout. Default: ``False``.
+        bidirectional (bool): run a reverse direction per layer, as ``torch.nn.LSTM``. Default: ``False``.
         name (str): the name that error messages give (keyword only; a module passes its own).
             Default: ``"complex_lstm"``.
         check_params (bool): validate the weights and biases of every layer (dtypes, shapes, chaining); ``False``
@@ -305,9 +242,9 @@ def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams
 
     Shape:
         - Input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` if ``batch_first``, or :math:`(L, H_{in})`; complex.
-        - Output: ``output`` :math:`(L, N, H)` (:math:`(N, L, H)` if ``batch_first``, :math:`(L, H)` unbatched),
-          the :math:`h_t` of the last layer; ``h_n`` and ``c_n`` each :math:`(\text{num\_layers}, N, H)` (or
-          :math:`(\text{num\_layers}, H)`), the states after the last step.
+        - Output: ``output`` :math:`(L, N, D H)` (:math:`(N, L, D H)` if ``batch_first``, :math:`(L, D H)`
+          unbatched), the :math:`h_t` of the last layer; ``h_n`` and ``c_n`` each :math:`(D \cdot
+          \text{num\_layers}, N, H)` (or without :math:`N`), the states after the last step.
 
     Example::
 
@@ -320,7 +257,7 @@ def complex_lstm(input: Tensor, hx: Optional[State], params: Sequence[LSTMParams
         >>> output.shape, h_n.shape, c_n.shape
         (torch.Size([7, 4, 20]), torch.Size([2, 4, 20]), torch.Size([2, 4, 20]))
     """
-    return _lstm(name, input, hx, params, batch_first, check_params)
+    return _lstm(name, input, hx, params, batch_first, check_params, bidirectional)
 
 
 # -------------------------------------------------------------------------------------------------------- ConvLSTM

@@ -165,10 +165,11 @@ class ModReLU(KindPreservingModule):
 
 
 class ComplexToReal(nn.Module):
-    r"""Maps a complex tensor to a real one for a real-valued head: [Re | Im] concatenated, or the modulus.
+    r"""Maps a complex tensor to a real one for a real-valued head: [Re | Im] concatenated or interleaved, or |z|.
 
     .. math::
         \text{cat}: \; y = [\operatorname{Re} z \,|\, \operatorname{Im} z] \text{ along } \texttt{dim}, \qquad
+        \text{interleaved}: \; y_{2k} = \operatorname{Re} z_k, \; y_{2k+1} = \operatorname{Im} z_k, \qquad
         \text{abs}: \; y = |z|
 
     The module form of :func:`deepcomplex.functional.complex_to_real`, used between the complex body of a network and
@@ -176,14 +177,17 @@ class ComplexToReal(nn.Module):
     Valued Neural Network using Shearlets", Fig. 3).
 
     Args:
-        mode (str): ``"cat"`` concatenates the real and imaginary parts along ``dim``; ``"abs"`` takes the modulus
-            elementwise. Any other value raises ``ValueError``. Default: ``"cat"``
-        dim (int): dimension along which ``"cat"`` concatenates (ignored by ``"abs"``). Default: 1
+        mode (str): ``"cat"`` concatenates the real and imaginary parts along ``dim`` (undone by
+            :class:`ConcatenatedToComplex`); ``"interleaved"`` puts [Re z_0, Im z_0, Re z_1, ...] along ``dim``
+            (undone by :class:`InterleavedToComplex`); ``"abs"`` takes the modulus elementwise. Any other value
+            raises ``ValueError``. Default: ``"cat"``
+        dim (int): dimension along which ``"cat"`` and ``"interleaved"`` lay out the parts (ignored by ``"abs"``).
+            Default: 1
 
     Shape:
-        - Input: :math:`(N, C, *)` complex (any shape with a dimension ``dim`` for ``"cat"``).
-        - Output: real; :math:`(N, 2C, *)` for ``"cat"`` with ``dim=1`` (Re channels first, then Im),
-          :math:`(N, C, *)` for ``"abs"``.
+        - Input: :math:`(N, C, *)` complex (any shape with a dimension ``dim`` for ``"cat"``/``"interleaved"``).
+        - Output: real; :math:`(N, 2C, *)` for ``"cat"`` with ``dim=1`` (Re channels first, then Im) and for
+          ``"interleaved"``, :math:`(N, C, *)` for ``"abs"``.
 
     Example::
 
@@ -196,8 +200,8 @@ class ComplexToReal(nn.Module):
 
     def __init__(self, mode: str = "cat", dim: int = 1) -> None:
         super().__init__()
-        if mode not in ("cat", "abs"):
-            raise ValueError(f"ComplexToReal: mode must be 'cat' or 'abs', got {mode!r}")
+        if mode not in ("cat", "interleaved", "abs"):
+            raise ValueError(f"ComplexToReal: mode must be 'cat', 'interleaved' or 'abs', got {mode!r}")
         self.mode, self.dim = mode, dim
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:

@@ -80,3 +80,69 @@ class ComplexDropout2d(_Dropout):
         check_complex(type(self).__name__, input)
         check_rank(type(self).__name__, input, (3, 4), "(unbatched (C, H, W) or batched (N, C, H, W))")
         return CF.dropout2d(input, self.p, self.training)
+
+
+class ComplexDropout1d(_Dropout):
+    r"""During training, zeroes whole complex channels of 1-D signals (Re and Im together) with probability ``p``.
+
+    .. math::
+        y_{n, c} = \frac{m_{n, c}}{1 - p} \, z_{n, c}, \qquad m_{n, c} \sim \operatorname{Bernoulli}(1 - p)
+        \text{ per (sample, channel)}
+
+    where :math:`z_{n, c}` is a whole length-:math:`L` signal: channel dropout (Tompson et al., 2015, "Efficient
+    Object Localization Using Convolutional Networks", CVPR) with one mask for Re and Im, the shapes of
+    ``torch.nn.Dropout1d``. The module form of :func:`deepcomplex.functional.dropout1d`; in evaluation mode
+    (``module.eval()``) it is the identity.
+
+    Args:
+        p (float): probability of a channel to be zeroed, in [0, 1] (else ``ValueError``). Default: 0.5
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`, complex.
+        - Output: the same shape as the input.
+
+    Example::
+
+        >>> m = nn.ComplexDropout1d(p=0.2)
+        >>> m(torch.randn(20, 16, 32, dtype=torch.cfloat)).shape
+        torch.Size([20, 16, 32])
+    """
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        name = type(self).__name__
+        check_complex(name, input)
+        check_rank(name, input, (2, 3), "(unbatched (C, L) or batched (N, C, L))")
+        return CF.dropout1d(input, self.p, self.training)
+
+
+class ComplexDropout3d(_Dropout):
+    r"""During training, zeroes whole complex channels of volumes (Re and Im together) with probability ``p``.
+
+    .. math::
+        y_{n, c} = \frac{m_{n, c}}{1 - p} \, z_{n, c}, \qquad m_{n, c} \sim \operatorname{Bernoulli}(1 - p)
+        \text{ per (sample, channel)}
+
+    where :math:`z_{n, c}` is a whole :math:`(D, H, W)` volume: channel dropout (Tompson et al., 2015, "Efficient
+    Object Localization Using Convolutional Networks", CVPR) with one mask for Re and Im, the shapes of
+    ``torch.nn.Dropout3d``. The module form of :func:`deepcomplex.functional.dropout3d`; in evaluation mode
+    (``module.eval()``) it is the identity.
+
+    Args:
+        p (float): probability of a channel to be zeroed, in [0, 1] (else ``ValueError``). Default: 0.5
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`, complex.
+        - Output: the same shape as the input.
+
+    Example::
+
+        >>> m = nn.ComplexDropout3d(p=0.2)
+        >>> m(torch.randn(2, 16, 4, 8, 8, dtype=torch.cfloat)).shape
+        torch.Size([2, 16, 4, 8, 8])
+    """
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
+        name = type(self).__name__
+        check_complex(name, input)
+        check_rank(name, input, (4, 5), "(unbatched (C, D, H, W) or batched (N, C, D, H, W))")
+        return CF.dropout3d(input, self.p, self.training)

@@ -63,6 +63,13 @@ class KindPreservingModule(nn.Module):
         (torch.complex128, torch.float64)
     """
 
+    def to(self, *args, **kwargs):
+        """``nn.Module.to``, without torch's "Complex modules are a new feature under active development" warning:
+        it warns of real tensors turned complex, which :meth:`_apply` prevents here."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Complex modules are a new feature", category=UserWarning)
+            return super().to(*args, **kwargs)
+
     def _apply(self, fn, recurse=True):
         def keep_kind(t: torch.Tensor) -> torch.Tensor:
             with warnings.catch_warnings():

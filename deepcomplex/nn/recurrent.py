@@ -11,6 +11,7 @@ from .._validation import check_positive_ints
 from ..functional.recurrent import (State, check_kernel_size, complex_conv_lstm, complex_conv_lstm_cell, complex_lstm,
                                     complex_lstm_cell)
 from .module import KindPreservingModule, complex_dtype
+from .rnn_stack import register_stack, stack_params, stack_repr
 
 _Size = Union[int, Sequence[int]]
 
@@ -117,7 +118,9 @@ class ComplexLSTM(KindPreservingModule):
     with each :math:`\operatorname{cell}_k` the equations of :class:`ComplexLSTMCell` (split sigmoid and tanh,
     complex gate products, gate order i, f, g, o): ``torch.nn.LSTM`` (Hochreiter and Schmidhuber, 1997) with the
     complex layers of Trabelsi et al., 2018, "Deep Complex Networks", ICLR (complex convolutional LSTMs for speech
-    spectrum prediction, Sec. 4.3); no dropout, bidirectional or proj_size. The module form of
+    spectrum prediction, Sec. 4.3); no dropout or proj_size. With ``bidirectional=True`` each layer has a second
+    cell that reads the sequence backwards, torch's semantics (Schuster and Paliwal, 1997, "Bidirectional Recurrent
+    Neural Networks", IEEE TSP): output features :math:`2H`, forward first. The module form of
     :func:`deepcomplex.functional.complex_lstm`; ``forward(input, hx=None)`` returns ``(output, (h_n, c_n))``, with
     ``hx`` the initial state ``(h_0, c_0)`` or ``None`` for zeros.
 
@@ -128,19 +131,23 @@ class ComplexLSTM(KindPreservingModule):
         bias (bool): if ``False``, the layers have no ``bias_ih_l{k}`` and ``bias_hh_l{k}``. Default: ``True``
         batch_first (bool): if ``True``, input and output are :math:`(N, L, \cdot)` instead of
             :math:`(L, N, \cdot)`; the state keeps its layout. Default: ``False``
+        bidirectional (bool): if ``True``, a bidirectional LSTM (:math:`D = 2` directions), else :math:`D = 1`.
+            Default: ``False``
         device (torch.device, optional): device of the parameters. Default: torch's default device.
         dtype (torch.dtype, optional): ``torch.complex64`` or ``torch.complex128``; input and state must have this
             dtype. Default: the complex counterpart of torch's default dtype.
 
     Shape:
         - input: :math:`(L, N, H_{in})`, :math:`(N, L, H_{in})` if ``batch_first``, or :math:`(L, H_{in})`; complex.
-        - hx: a tuple of two :math:`(\text{num\_layers}, N, H)` (or :math:`(\text{num\_layers}, H)`) complex tensors,
-          or ``None``.
-        - Output: ``output`` :math:`(L, N, H)` (:math:`(N, L, H)` if ``batch_first``, :math:`(L, H)` unbatched), the
-          :math:`h_t` of the last layer; ``h_n`` and ``c_n`` shaped as ``hx``, the states after the last step.
+        - hx: a tuple of two :math:`(D \cdot \text{num\_layers}, N, H)` (or without :math:`N`) complex tensors, or
+          ``None``.
+        - Output: ``output`` :math:`(L, N, D H)` (:math:`(N, L, D H)` if ``batch_first``, :math:`(L, D H)`
+          unbatched), the :math:`h_t` of the last layer; ``h_n`` and ``c_n`` shaped as ``hx``, the states after the
+          last step.
 
     Attributes:
-        weight_ih_l{k} (Tensor): complex :math:`(4H, H_{in})` for :math:`k = 0`, else :math:`(4H, H)`.
+        weight_ih_l{k} (Tensor): complex :math:`(4H, H_{in})` for :math:`k = 0`, else :math:`(4H, D H)`; the
+            reverse direction's parameters carry the suffix ``_reverse`` (``weight_ih_l{k}_reverse``, ...), as torch.
         weight_hh_l{k} (Tensor): complex :math:`(4H, H)`. The weights are drawn with the Rayleigh/Glorot init
             (Trabelsi et al., 2018, Sec. 3.6).
         bias_ih_l{k} (Tensor): complex :math:`(4H)`, zero except :math:`\operatorname{Re}` of the forget-gate slice,
@@ -157,46 +164,33 @@ class ComplexLSTM(KindPreservingModule):
     """
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
-                 batch_first: bool = False, device=None, dtype=None) -> None:
+                 batch_first: bool = False, bidirectional: bool = False, device=None, dtype=None) -> None:
         super().__init__()
         name = type(self).__name__
         check_positive_ints(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
         dtype = complex_dtype(name, dtype)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
-        self.bias, self.batch_first = bias, batch_first
-        kw = dict(device=device, dtype=dtype)
-        for k in range(num_layers):
-            n_in = input_size if k == 0 else hidden_size
-            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(4 * hidden_size, n_in, **kw)))
-            self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(4 * hidden_size, hidden_size, **kw)))
-            for b in ("ih", "hh"):
-                p = nn.Parameter(torch.empty(4 * hidden_size, **kw)) if bias else None
-                self.register_parameter(f"bias_{b}_l{k}", p)
+        self.bias, self.batch_first, self.bidirectional = bias, batch_first, bool(bidirectional)
+        register_stack(self, self._gates, dict(device=device, dtype=dtype))
         self.reset_parameters()
 
-    def _layer(self, k: int) -> tuple:
-        return tuple(getattr(self, f"{p}_l{k}") for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    _gates = 4
+
+    def _layer(self, k: int, suffix: str = "") -> tuple:
+        return tuple(getattr(self, f"{p}_l{k}{suffix}") for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
     def reset_parameters(self) -> None:
-        for k in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self._layer(k)
+        for w_ih, w_hh, b_ih, b_hh in stack_params(self):
             _init_gates(w_ih, w_hh, b_ih, self.hidden_size)
             if b_hh is not None:
                 nn.init.zeros_(b_hh)
 
     def forward(self, input: torch.Tensor, hx: Optional[State] = None) -> tuple[torch.Tensor, State]:
-        params = [self._layer(k) for k in range(self.num_layers)]
-        return complex_lstm(input, hx, params, self.batch_first, name=type(self).__name__, check_params=False)
+        return complex_lstm(input, hx, stack_params(self), self.batch_first, self.bidirectional,
+                            name=type(self).__name__, check_params=False)
 
     def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            s += f", num_layers={self.num_layers}"
-        if not self.bias:
-            s += ", bias=False"
-        if self.batch_first:
-            s += ", batch_first=True"
-        return s + f", dtype={self.weight_ih_l0.dtype}"
+        return stack_repr(self)
 
 
 class _ComplexConvLSTMCellNd(KindPreservingModule):

@@ -3,6 +3,8 @@ arguments the data decides. A config is stored in its run's checkpoint and resul
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Optional
 
@@ -14,7 +16,7 @@ from .tasks import check_config, get_task
 @dataclass
 class TrainConfig:
     """Everything that defines a run; stored in its checkpoint and result."""
-    model: str = "resnet18"
+    model: str = "coshnet_tiny"
     model_args: dict = dataclasses.field(default_factory=dict)
     dataset: Optional[str] = None  # None: the task's ("fashion-mnist" for classification, "musicnet", "timit")
     split: Optional[str] = None    # None: the dataset's default ("60k" for the MNIST family, else "standard")
@@ -35,6 +37,8 @@ class TrainConfig:
     weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
     clip_grad_norm: Optional[float] = None
     task: str = "classification"   # "classification" (images), "musicnet" (note transcription), "timit" (next frame)
+    recipe: Optional[str] = None   # the name of the recipe (recipes.RECIPES) the settings came from, for reports and
+                                   # plots only; None: set one by one (and in checkpoints made before it was stored)
 
     # a resumed run must agree with its checkpoint on these
     # (and on epochs too when the learning rate follows a schedule laid out over all of them)
@@ -42,6 +46,7 @@ class TrainConfig:
                     "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm", "task")
 
     def __post_init__(self) -> None:
+        _check_numbers(self)
         task = get_task(self.task)
         if self.dataset is None:
             self.dataset = task.default_dataset
@@ -61,6 +66,38 @@ class TrainConfig:
         """The settings a resumed run must share with its checkpoint: ``epochs`` too under a cosine schedule, which
         is laid out over all of them."""
         return self._RESUME_KEYS + (("epochs",) if self.schedule == "cosine" else ())
+
+
+def _check_numbers(cfg: TrainConfig) -> None:
+    """ValueError naming the setting for a number out of its range (the command line checks its flags the same way,
+    before a config is made)."""
+    def integer(name: str, minimum: int, optional: bool = False) -> None:
+        v = getattr(cfg, name)
+        if optional and v is None:
+            return
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < minimum:
+            raise ValueError(f"TrainConfig: {name} must be an integer >= {minimum}{' or None' if optional else ''}, "
+                             f"got {v!r}")
+
+    def real(name: str, low: float, inclusive: bool, optional: bool = False) -> None:
+        v = getattr(cfg, name)
+        if optional and v is None:
+            return
+        ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) and \
+            (v >= low if inclusive else v > low)
+        if not ok:
+            raise ValueError(f"TrainConfig: {name} must be a finite number {'>=' if inclusive else '>'} {low:g}"
+                             f"{' or None' if optional else ''}, got {v!r}")
+
+    integer("epochs", 1)
+    integer("batch_size", 1)
+    integer("seed", 0)
+    integer("limit_train", 1, optional=True)
+    integer("limit_test", 1, optional=True)
+    integer("eval_batch_size", 1, optional=True)
+    real("lr", 0, inclusive=False)
+    real("weight_decay", 0, inclusive=True)
+    real("clip_grad_norm", 0, inclusive=False, optional=True)
 
 
 def resolved_model_args(cfg: TrainConfig, x) -> dict:

@@ -6,6 +6,7 @@ and optimizers in ``schedules``, its figures in ``plots``, and loading a finishe
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import platform
 import time
@@ -20,7 +21,8 @@ from ..models import count_parameters, create_model
 from .config import TrainConfig, load_data, resolved_model_args
 from .distributed import all_sum, barrier, init_distributed
 from .io import CHECKPOINT, load_checkpoint, save_checkpoint, save_csv, save_json
-from .plots import plot_curves
+from .lock import run_lock
+from .plots import curves_title, plot_curves
 from .runs import git_commit
 from .schedules import augment_batch, learning_rate, make_optimizer
 from .tasks import Task, get_task
@@ -52,9 +54,23 @@ def _resume(cfg: TrainConfig, task: Task, model: nn.Module, opt: torch.optim.Opt
     return state["history"], state["epoch"] + 1
 
 
-def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict:
+def summary_writer_class():
+    """``torch.utils.tensorboard.SummaryWriter``, or ImportError saying what to install when the ``tensorboard``
+    package is missing (checked before a run starts, not at its first epoch)."""
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        raise ImportError("--tensorboard needs the tensorboard package: pip install 'deepcomplex[tensorboard]' (or "
+                          "pip install tensorboard)") from None
+    return SummaryWriter
+
+
+def train(cfg: TrainConfig, resume: bool = False, progress: bool = True, tensorboard: bool = False) -> dict:
     """Train ``cfg.model`` on ``cfg.dataset`` for ``cfg.task``; write metrics.csv, checkpoint.pt (each epoch),
-    result.json, curves.png.
+    result.json, curves.png, and with ``tensorboard`` the same scalars (and the learning rate) as TensorBoard events.
+
+    One process at a time trains into a run directory: it holds the directory's lock (``lock.run_lock``) until it
+    returns or raises; a second process refuses with :class:`~deepcomplex.train.lock.RunLockedError`.
 
     The task (``tasks.get_task(cfg.task)``) supplies the data, the per-example loss summed over a batch, an optional
     training statistic (classification: accuracy) and the test metric; everything else is common to all tasks.
@@ -65,7 +81,14 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     (DistributedDataParallel over gloo, the loss scaled so the averaged gradient is the global batch's mean), reduce
     their metrics, and rank 0 alone writes files: the same training as one process on the same global batches.
     """
+    writer_class = summary_writer_class() if tensorboard else None
     rank, world = init_distributed()
+    with run_lock(cfg.out) if rank == 0 else contextlib.nullcontext(), contextlib.ExitStack() as stack:
+        return _train(cfg, resume, progress, rank, world, writer_class if rank == 0 else None, stack)
+
+
+def _train(cfg: TrainConfig, resume: bool, progress: bool, rank: int, world: int, writer_class,
+           stack: contextlib.ExitStack) -> dict:
     out = Path(cfg.out)
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
@@ -80,6 +103,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     progress = progress and rank == 0
     if resume:
         history, start = _resume(cfg, task, model, opt, ckpt_path)
+    # TensorBoard event files go next to metrics.csv, so `tensorboard --logdir runs` shows each run by its name
+    writer = None if writer_class is None else stack.enter_context(writer_class(log_dir=str(out)))
     net = model
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
@@ -135,6 +160,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
                                         "history": history, "rng": torch.get_rng_state(),
                                         "config": dataclasses.asdict(cfg), "world_size": world})
             save_csv(out / "metrics.csv", history)
+            if writer is not None:
+                for key, value in row.items():
+                    if key != "epoch":
+                        writer.add_scalar(key, value, epoch + 1)
+                writer.add_scalar("lr", opt.param_groups[0]["lr"], epoch + 1)  # the rate of the epoch's last step
+                writer.flush()
         barrier(world)
     if not history:
         raise ValueError(f"nothing to train: epochs={cfg.epochs}")
@@ -144,6 +175,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         "model": cfg.model, "model_args": cfg.model_args, "task": task.name, "dataset": cfg.dataset, "split": cfg.split,
         "epochs": cfg.epochs, "metric": task.metric, f"test_{task.metric}": last[f"test_{task.short}"],
         "test_loss": last["test_loss"], "train_loss": last["train_loss"],
+        f"train_{task.unit}": n, f"test_{task.unit}": len(yte),
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
         speed: sum(h.get(speed, 0.0) for h in history) / len(history),
         "seed": cfg.seed, "torch": torch.__version__, "deepcomplex": __version__, "git_commit": commit,
@@ -152,9 +184,9 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     }
     if rank == 0:
         save_json(out / "result.json", result)
-        plot_curves(history, out / "curves.png", task)
+        plot_curves(history, out / "curves.png", task, title=curves_title(cfg.model, cfg.recipe, history, task))
     barrier(world)
     return result
 
 
-__all__ = ["epoch_order", "train"]
+__all__ = ["epoch_order", "summary_writer_class", "train"]

@@ -1,7 +1,7 @@
 """The named training recipes: one table, each entry its settings and its description.
 
 ``deepcomplex train --recipe NAME`` starts from ``RECIPES[NAME]``'s settings (the command line's ``--epochs``,
-``--batch-size`` and ``--lr`` win); the command's help (:func:`recipes_help`) and the README's recipe table
+``--batch-size`` and ``--lr`` win); the command's help (:func:`recipes_help`) and the recipe table of docs/training.md
 (:func:`recipes_markdown`, checked by a test) are generated from the same entries, so a new recipe is one entry.
 ``paper`` is CoShNet's recipe (Ko et al., 2022); ``dcn-cifar`` and ``dcn-musicnet`` are Deep Complex Networks'
 (Trabelsi et al., 2018, Sec. 4.1 and 4.2). See docs/RESULTS.md for what each recipe gives.
@@ -80,7 +80,7 @@ DEFAULT_RECIPE = "paper"
 
 
 def recipes_markdown() -> str:
-    """The README's recipe table (Markdown, no trailing newline): one row per entry of :data:`RECIPES`."""
+    """The recipe table of docs/training.md (Markdown, no trailing newline): one row per entry of :data:`RECIPES`."""
     rows = ["| recipe | optimizer | learning rate | batch, epochs | augmentation |", "|---|---|---|---|---|"]
     for r in RECIPES.values():
         name = f"`{r.name}`" + (f" ({r.note})" if r.note else "")

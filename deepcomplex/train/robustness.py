@@ -68,7 +68,8 @@ def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25,
     50, then a per-image sigma ~ U(0, 0.75)). Files go to ``out`` (default: the run's directory, or the checkpoint's).
 
     Returns the dict written to robustness.json: ``accuracy[i][j]`` and ``loss[i][j]`` for ``noise_vars[i]`` and
-    ``blur_sigmas[j]``, ``table`` (one row per cell, as in robustness.csv) and metadata.
+    ``blur_sigmas[j]``, ``table`` (one row per cell, as in robustness.csv) and metadata: ``seed`` is the noise's,
+    ``run_seed`` the one the run was trained with.
     """
     noise_vars = _values("noise_vars", noise_vars)
     blur_sigmas = _values("blur_sigmas", blur_sigmas)
@@ -104,8 +105,8 @@ def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25,
     result = {
         "checkpoint": str(path), "model": cfg.model, "dataset": cfg.dataset, "split": cfg.split,
         "epoch": state["epoch"] + 1, "parameters": count_parameters(model), "test_images": len(yte),
-        "limit_test": cfg.limit_test, "seed": seed, "noise_vars": noise_vars, "blur_sigmas": blur_sigmas,
-        "accuracy": acc, "loss": loss, "table": table,
+        "limit_test": cfg.limit_test, "seed": seed, "run_seed": cfg.seed, "noise_vars": noise_vars,
+        "blur_sigmas": blur_sigmas, "accuracy": acc, "loss": loss, "table": table,
         "paper_protocol": {"noise_var": PAPER_NOISE_VAR, "blur_sigma": f"U(0, {PAPER_MAX_SIGMA}) per image",
                            "test_accuracy": paper_acc, "test_loss": paper_loss},
         "protocol": PROTOCOL, "out": str(out_dir), "seconds": time.perf_counter() - tic,
@@ -142,7 +143,9 @@ def plot_robustness(result: dict, path: Path) -> None:
     path = Path(path)
     nv, bs = result["noise_vars"], result["blur_sigmas"]
     acc = [[100 * a for a in row] for row in result["accuracy"]]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    # constrained layout makes room for the legend beside the left axes and for the colorbar (tight_layout would
+    # warn that the colorbar's axes are not compatible with it)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12.5, 4.2), layout="constrained")
     for j, s in enumerate(bs):
         ax1.plot(nv, [row[j] for row in acc], "o-", label=f"blur sigma {s:g}")
     positive = [v for v in nv if v > 0]
@@ -151,7 +154,9 @@ def plot_robustness(result: dict, path: Path) -> None:
     ax1.set(xlabel="noise variance (0-255 scale)", ylabel="test accuracy (%)",
             title=f"{result['model']} on {result['dataset']} ({result['test_images']} test images)")
     ax1.grid(alpha=0.3)
-    ax1.legend()
+    # beside the axes, not inside: accuracy falls from the top left to the bottom right, so every corner of the plot
+    # can hold a line
+    ax1.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
     im = ax2.imshow(acc, cmap="viridis", aspect="auto", origin="lower")
     ax2.set_xticks(range(len(bs)), [f"{s:g}" for s in bs])
     ax2.set_yticks(range(len(nv)), [f"{v:g}" for v in nv])
@@ -162,7 +167,6 @@ def plot_robustness(result: dict, path: Path) -> None:
             ax2.text(j, i, f"{a:.1f}", ha="center", va="center", fontsize=8,
                      color="black" if hi > lo and a > (lo + hi) / 2 else "white")
     fig.colorbar(im, ax=ax2)
-    fig.tight_layout()
     try:
         save_figure(fig, path, dpi=100)
     finally:

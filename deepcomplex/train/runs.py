@@ -113,11 +113,16 @@ def read_result(path: PathLike) -> dict:
 
 def summarize_result(result: dict) -> str:
     """The one-line summary that ``deepcomplex train`` prints at the end of a run, from its result (see
-    :func:`read_result`): model, data, epochs, the test metric, parameters, seconds per epoch, where it was written."""
+    :func:`read_result`): model, data (the number of training examples it really used), recipe, epochs, the test
+    metric, parameters, seconds per epoch, where it was written."""
     cfg, task = result["config"], get_task(result["task"])
-    return (f"{cfg['model']} on {cfg['dataset']} ({cfg['split']}), {cfg['epochs']} epochs: test {task.metric_label} "
-            f"{task.format(result['test_' + task.metric])}, {result['parameters']} parameters, "
-            f"{result['seconds_per_epoch']:.1f} s/epoch; wrote {cfg['out']}/result.json")
+    n_train = result.get(f"train_{task.unit}")  # results written before it was stored lack it
+    data = f"{cfg['split']} split, {n_train:,} training {task.unit}" if n_train is not None else cfg["split"]
+    recipe = f", recipe {cfg['recipe']}" if cfg.get("recipe") else ""
+    epochs = cfg["epochs"]
+    return (f"{cfg['model']} on {cfg['dataset']} ({data}){recipe}, {epochs} epoch{'s' if epochs != 1 else ''}: "
+            f"test {task.metric_label} {task.format(result['test_' + task.metric])}, {result['parameters']:,} "
+            f"parameters, {result['seconds_per_epoch']:.1f} s/epoch; wrote {cfg['out']}/result.json")
 
 
 __all__ = ["LoadedRun", "checkpoint_path", "evaluate_run", "git_commit", "load_run", "load_run_model", "read_result",

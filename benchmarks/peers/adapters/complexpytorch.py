@@ -135,3 +135,22 @@ def default_batchnorm(m: dict, x: torch.Tensor) -> tuple[str, torch.Tensor, floa
     layer = m["complexPyTorch.complexLayers"].ComplexBatchNorm2d(x.shape[1])
     y = layer(x)
     return type(layer).__name__, torch.complex(y.real, y.imag), layer.weight.detach()[0, 0].item()
+
+
+# --- issue 23: resampling and pooling rows (benchmarks/peers/rows_resampling.py) ------------------------------------
+from ..rows_resampling import ResampleCase  # noqa: E402  (the case those rows hand over)
+
+
+def upsample2d(case: ResampleCase) -> Factory:
+    return lambda m: Impl("complexPyTorch.complexFunctions.complex_upsample",
+                          lambda z: m["complexPyTorch.complexFunctions"].complex_upsample(z, **case.kwargs))
+
+
+def upsample2d_polar(case: ResampleCase) -> Factory:
+    # complex_upsample2 (its magnitude-and-phase upsampling) multiplies the interpolated magnitude by cos/sin of the
+    # input's phase, not of the interpolated one, so it raises on any size change: the report shows that error.
+    return lambda m: Impl("complexPyTorch.complexFunctions.complex_upsample2",
+                          lambda z: m["complexPyTorch.complexFunctions"].complex_upsample2(z, **case.kwargs))
+
+
+LAYERS.update({"upsample2d": upsample2d, "upsample2d_polar": upsample2d_polar})

@@ -9,7 +9,8 @@ from torch import nn
 from benchmarks.harness import crandn, leaf
 
 from ..mapping import ComposedCoShNet, copy_, gamma_matrix, network_impl, set_torch
-from ..spec import ActivationCase, CoShNetCase, ConvCase, EPS, Factory, Impl, LinearCase, NormCase, PoolCase
+from ..spec import (ActivationCase, AttentionCase, CoShNetCase, ConvCase, EPS, Entry, Factory, Impl, LinearCase,
+                    NormCase, PoolCase)
 
 LIBRARY = "complextorch"
 DISTRIBUTION = "complextorch"
@@ -134,9 +135,78 @@ def coshnet(case: CoShNetCase) -> Factory:
     return factory
 
 
+def mha(case: AttentionCase) -> Entry:
+    e, h = case.embed, case.heads
+    wq, wk, wv = case.in_w.chunk(3)
+
+    def factory(m: dict) -> Impl:
+        # MultiheadAttention(n_heads, d_model, d_k, d_v, softmax_on="real"): the score Re(Q K^H)/sqrt(d_k), real
+        # softmax (its default, CVSoftMax, is the split softmax); bias-free w_q/w_k/w_v/fc, then its own residual and
+        # LayerNorm(eps=1e-6); batch-first input.
+        layer = m["complextorch.nn"].MultiheadAttention(h, e, e // h, e // h, dropout=0.0, softmax_on="real")
+        for lin, w in ((layer.w_q, wq), (layer.w_k, wk), (layer.w_v, wv), (layer.fc, case.out_w)):
+            copy_(lin.linear.weight, w)
+
+        def fn(x: torch.Tensor) -> torch.Tensor:
+            xb = x.transpose(0, 1)
+            return layer(xb, xb, xb).transpose(0, 1)
+        return Impl('complextorch.nn.MultiheadAttention(softmax_on="real")', fn, list(layer.parameters()),
+                    note="w_q/w_k/w_v = blocks of in_proj_weight, fc = out_proj weight (it has no biases)")
+
+    def convention(_: dict) -> Impl:
+        import deepcomplex.nn as cnn
+
+        ref = cnn.ComplexMultiheadAttention(e, h, bias=False)
+        norm = cnn.ComplexLayerNorm(e, eps=1e-6)  # complextorch's default gamma 0.7071 I, beta 0: also ours
+        copy_(ref.in_proj_weight, case.in_w), copy_(ref.out_proj.weight, case.out_w)
+        return Impl("LayerNorm(x + attention without biases), eps 1e-6",
+                    lambda x: norm(ref(x, x, x, need_weights=False)[0] + x))
+
+    return Entry(factory, (
+        "complextorch's MultiheadAttention (2.1.1) has no projection biases and applies its own residual and "
+        "LayerNorm inside (out = LayerNorm(attention(x) + x), eps 1e-6); with softmax_on=\"real\" its score is "
+        "Re(Q K^H)/sqrt(d_k), the same as ours (its default CVSoftMax is the split softmax, deepcomplex's "
+        "softmax=\"split\").", convention))
+
+
 LAYERS = {"conv": conv, "linear": linear, "batchnorm": batchnorm, "layernorm": layernorm, "crelu": crelu,
           "modrelu": modrelu, "zrelu": zrelu, "zabsrelu": zabsrelu, "maxpool2d": maxpool2d, "avgpool2d": avgpool2d,
-          "coshnet": coshnet}
+          "coshnet": coshnet, "mha": mha}
+
+
+# issue 23, part 3: RMSNorm, complex MSE loss, bilinear
+from ..spec import BilinearCase, LossCase, RMSNormCase  # noqa: E402
+
+
+def rmsnorm(case: RMSNormCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        # RMSNorm: x / sqrt(mean |x|^2 + eps), then a (2, 2, D) real matrix on (Re, Im): diag(w, w) here.
+        layer = m["complextorch.nn"].RMSNorm(case.features, eps=case.eps)
+        weight = torch.zeros(2, 2, case.features)
+        weight[0, 0] = weight[1, 1] = case.weight
+        copy_(layer.weight, weight)
+        return Impl("complextorch.nn.RMSNorm", layer, list(layer.parameters()),
+                    note="weight (2, 2, D): [0, 0] = [1, 1] = w, off-diagonal 0")
+    return factory
+
+
+def mseloss(case: LossCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        loss = m["complextorch.nn"].MSELoss(reduction="none")
+        return Impl("complextorch.nn.MSELoss", lambda x: loss(x, case.target))
+    return factory
+
+
+def bilinear(case: BilinearCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        layer = m["complextorch.nn"].Bilinear(case.in1, case.in2, case.out, conjugate=False)
+        set_torch(layer, case.w, case.b)
+        return Impl("complextorch.nn.Bilinear(conjugate=False)", lambda x: layer(x[..., :case.in1], x[..., case.in1:]),
+                    list(layer.parameters()), note="weight/bias = A/b; its default conjugate=True conjugates x1")
+    return factory
+
+
+LAYERS.update({"rmsnorm": rmsnorm, "mseloss": mseloss, "bilinear": bilinear})
 
 
 def default_linear(m: dict, fin: int, fout: int) -> tuple[str, torch.Tensor, torch.Tensor]:
@@ -150,3 +220,85 @@ def default_batchnorm(m: dict, x: torch.Tensor) -> tuple[str, torch.Tensor, floa
     layer = m["complextorch.nn"].BatchNorm2d(x.shape[1])
     y = layer(x)
     return type(layer).__name__, torch.complex(y.real, y.imag), layer.weight.detach()[0, 0, 0].item()
+
+
+# --- issue 23: resampling and pooling rows (benchmarks/peers/rows_resampling.py) ------------------------------------
+from ..rows_resampling import ResampleCase  # noqa: E402  (the case those rows hand over)
+from ..spec import Entry  # noqa: E402
+
+
+def _layer(cls: str, case: ResampleCase) -> Factory:
+    return lambda m: Impl(f"complextorch.nn.{cls}", getattr(m["complextorch.nn"], cls)(**case.kwargs))
+
+
+def upsample2d_polar(case: ResampleCase) -> Entry:
+    kw = case.kwargs
+
+    def convention(_: dict) -> Impl:
+        return Impl("|z| and the wrapped angle(z) interpolated apart",
+                    lambda z: torch.polar(F.interpolate(z.abs(), **kw), F.interpolate(z.angle(), **kw)))
+
+    return Entry(_layer("PolarUpsample", case), (
+        "complextorch's PolarUpsample interpolates the wrapped phase angle(z) in (-pi, pi], so between neighbours "
+        "on either side of the branch cut (phases near +pi and -pi) it interpolates through 0, the long way round; "
+        "deepcomplex unwraps the phase first (Itoh's path), so a smooth phase is interpolated along itself. They "
+        "agree where no neighbouring phases differ by more than pi.", convention))
+
+
+LAYERS.update({
+    "upsample2d": lambda case: _layer("Upsample", case),
+    "upsample2d_polar": upsample2d_polar,
+    "maxpool1d": lambda case: _layer("MagMaxPool1d", case),
+    "maxpool3d": lambda case: _layer("MagMaxPool3d", case),
+    "adaptiveavgpool3d": lambda case: _layer("AdaptiveAvgPool3d", case),
+    "spectralpool3d": lambda case: _layer("SpectralPool3d", case),
+})
+
+
+# --- issue 23, part 2: GRU and activations (benchmarks/peers/rows_recurrent.py) -----------------------------------
+from ..rows_recurrent import GRUCase, SlopeCase  # noqa: E402  (the cases those rows hand over)
+
+
+def gru(case: GRUCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        # GRU stacks GRUCells (cells_fwd / cells_bwd), each six complex Linear (.linear = torch.nn.Linear(cfloat)):
+        # w_ir, w_iz, w_in take the r, z, n row blocks of W_ih and b_ih; w_hr, w_hz, w_hn those of W_hh and b_hh.
+        layer = m["complextorch.nn"].GRU(case.fin, case.hidden, case.layers, bidirectional=case.bidirectional)
+        dirs = 2 if case.bidirectional else 1
+        for j, (w_ih, w_hh, b_ih, b_hh) in enumerate(case.params):
+            cell = (layer.cells_bwd if j % dirs else layer.cells_fwd)[j // dirs]
+            for g, gate in enumerate("rzn"):
+                rows = slice(g * case.hidden, (g + 1) * case.hidden)
+                set_torch(getattr(cell, f"w_i{gate}").linear, w_ih[rows], b_ih[rows])
+                set_torch(getattr(cell, f"w_h{gate}").linear, w_hh[rows], b_hh[rows])
+        return Impl("complextorch.nn.GRU", lambda x: layer(x)[0], list(layer.parameters()),
+                    note="cells_fwd/cells_bwd[k].w_{i,h}{r,z,n}.linear = r, z, n row blocks of W_ih/W_hh, b_ih/b_hh")
+    return factory
+
+
+def _polar_tanh(m: dict) -> Impl:
+    return Impl("complextorch.nn.CVPolarTanh", m["complextorch.nn"].CVPolarTanh())
+
+
+def cprelu(case: SlopeCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        layer = m["complextorch.nn"].CPReLU()  # two nn.PReLU(): activation_r on Re, activation_i on Im
+        copy_(layer.activation_r.weight, torch.tensor([case.slope])), copy_(layer.activation_i.weight,
+                                                                              torch.tensor([case.slope]))
+        return Impl("complextorch.nn.CPReLU", layer, list(layer.parameters()),
+                    note="activation_r.weight = activation_i.weight = a")
+    return factory
+
+
+def zleakyrelu(case: SlopeCase) -> Entry:
+    return Entry(lambda m: Impl(f"complextorch.nn.zLeakyReLU({case.slope})",
+                                m["complextorch.nn"].zLeakyReLU(case.slope)), (
+        "complextorch's zLeakyReLU passes z only where Re z > 0 and Im z > 0 (strict), so it scales the boundary "
+        "rays arg z = 0 and pi/2 by the slope where deepcomplex (as its zReLU, Trabelsi et al. Eq. 6) keeps them; "
+        "this only shows on inputs with an exactly zero real or imaginary part.",
+        lambda _: Impl("z if Re z > 0 and Im z > 0, else a z",
+                       lambda z: torch.where((z.real > 0) & (z.imag > 0), z, case.slope * z))))
+
+
+LAYERS.update({"gru": gru, "ctanh": lambda case: lambda m: Impl("complextorch.nn.CTanh", m["complextorch.nn"].CTanh()),
+               "cprelu": cprelu, "zleakyrelu": zleakyrelu, "modtanh": lambda case: _polar_tanh})

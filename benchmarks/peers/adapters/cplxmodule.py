@@ -128,6 +128,24 @@ LAYERS = {"conv": conv, "linear": linear, "batchnorm": batchnorm, "layernorm": l
           "modrelu": modrelu, "zrelu": zrelu, "maxpool2d": maxpool2d, "avgpool2d": avgpool2d, "coshnet": coshnet}
 
 
+# issue 23, part 3: bilinear
+from ..spec import BilinearCase  # noqa: E402
+
+
+def bilinear(case: BilinearCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        # CplxBilinear(conjugate=False): x1^T A x2 + b; its default conjugate=True conjugates x1
+        layer = m["cplxmodule.nn"].CplxBilinear(case.in1, case.in2, case.out, conjugate=False)
+        set_cplx(layer, case.w, case.b)
+        return Impl("cplxmodule.nn.CplxBilinear(conjugate=False)",
+                    lambda x: layer(x[..., :case.in1], x[..., case.in1:]), list(layer.parameters()), kind="cplx",
+                    pair=pair(m), note="weight.real/imag = Re/Im A, bias.real/imag = Re/Im b")
+    return factory
+
+
+LAYERS.update({"bilinear": bilinear})
+
+
 def default_linear(m: dict, fin: int, fout: int) -> tuple[str, torch.Tensor, torch.Tensor]:
     """Its default CplxLinear as complex (W, b)."""
     layer = m["cplxmodule.nn"].CplxLinear(fin, fout)
@@ -142,3 +160,15 @@ def default_batchnorm(m: dict, x: torch.Tensor) -> tuple[str, torch.Tensor, floa
     layer = m["cplxmodule.nn"].CplxBatchNorm2d(x.shape[1])
     y = layer(pair(m)(x.real, x.imag))
     return type(layer).__name__, torch.complex(y.real, y.imag), layer.weight.detach()[0, 0, 0].item()
+
+
+# --- issue 23: resampling and pooling rows (benchmarks/peers/rows_resampling.py) ------------------------------------
+from ..rows_resampling import ResampleCase  # noqa: E402  (the case those rows hand over)
+
+
+def _max_pool(nd: int, case: ResampleCase) -> Factory:
+    return lambda m: Impl(f"cplxmodule.nn.CplxMaxPool{nd}d", getattr(m["cplxmodule.nn"], f"CplxMaxPool{nd}d")(
+        **case.kwargs), kind="cplx", pair=pair(m))
+
+
+LAYERS.update({"maxpool1d": lambda case: _max_pool(1, case), "maxpool3d": lambda case: _max_pool(3, case)})

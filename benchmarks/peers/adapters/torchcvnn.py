@@ -15,7 +15,8 @@ from torch import nn
 from benchmarks.harness import crandn
 
 from ..mapping import ComposedCoShNet, copy_, gamma_matrix, network_impl, set_torch, whiten_reference
-from ..spec import ActivationCase, CoShNetCase, ConvCase, EPS, Entry, Factory, Impl, LinearCase, NormCase, PoolCase
+from ..spec import (ActivationCase, AttentionCase, CoShNetCase, ConvCase, EPS, Entry, Factory, Impl, LinearCase,
+                    NormCase, PoolCase)
 
 LIBRARY = "torchcvnn"
 DISTRIBUTION = "torchcvnn"
@@ -160,9 +161,69 @@ def coshnet(case: CoShNetCase) -> Factory:
     return factory
 
 
+def mha(case: AttentionCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        # MultiheadAttention: the same score Re(Q K^H)/sqrt(d) and torch-style in_proj_weight (3E, E), in_proj_bias,
+        # out_proj (a complex torch.nn.Linear); its q/k norms (norm_layer, LayerNorm by default) are turned off.
+        layer = m["torchcvnn.nn"].MultiheadAttention(case.embed, case.heads, norm_layer=lambda d: nn.Identity())
+        copy_(layer.in_proj_weight, case.in_w), copy_(layer.in_proj_bias, case.in_b)
+        set_torch(layer.out_proj, case.out_w, case.out_b)
+        # with need_weights=False it returns the output alone (not a tuple), and it still materialises the weights
+        return Impl("torchcvnn.nn.MultiheadAttention(norm_layer=Identity), need_weights=False",
+                    lambda x: layer(x, x, x, need_weights=False), list(layer.parameters()),
+                    note="in_proj_weight/in_proj_bias/out_proj = ours; q/k norms off",
+                    defect="with batch_first=True its forward returns the output alone even when need_weights=True "
+                           "(the weights are dropped); (L, N, E) input is used here")
+    return factory
+
+
 LAYERS = {"conv": conv, "linear": linear, "batchnorm": batchnorm, "layernorm": layernorm, "crelu": crelu,
           "modrelu": modrelu, "zrelu": zrelu, "zabsrelu": zabsrelu, "maxpool2d": maxpool2d, "avgpool2d": avgpool2d,
-          "coshnet": coshnet}
+          "coshnet": coshnet, "mha": mha}
+
+
+# issue 23, part 3: RMSNorm, complex MSE loss
+from ..spec import LossCase, RMSNormCase  # noqa: E402
+
+
+def rmsnorm(case: RMSNormCase) -> Entry:
+    d, w, eps = case.features, case.weight, case.eps
+
+    def factory(m: dict) -> Impl:
+        # RMSNorm: weight (D, 2, 2) real matrices, here diag(w, w)
+        layer = m["torchcvnn.nn"].RMSNorm(d, eps=eps)
+        weight = torch.zeros(d, 2, 2)
+        weight[:, 0, 0] = weight[:, 1, 1] = w
+        copy_(layer.weight, weight)
+        return Impl("torchcvnn.nn.RMSNorm", layer, list(layer.parameters()), note="weight (D, 2, 2) = diag(w, w)")
+
+    return Entry(factory, (
+        "torchcvnn's RMSNorm is not the RMS of |z| per sample: as its LayerNorm it reshapes to (D, samples) and, for "
+        "each of the D features, multiplies (Re, Im) by the inverse square root of their uncentred 2x2 second-moment "
+        "matrix over all samples of the batch (divided by n - 1), then by the 2x2 weight.",
+        lambda _: Impl("per-feature (M + eps I)^(-1/2) [Re z, Im z], M the uncentred 2x2 moment over all samples / "
+                       "(n - 1)", lambda x: _second_moment_whitening(x, w, eps))))
+
+
+def _second_moment_whitening(x: torch.Tensor, w: torch.Tensor, eps: float) -> torch.Tensor:
+    """w (M + eps I)^(-1/2) [Re x, Im x] with M = sum over all leading dims of [Re, Im][Re, Im]^T / (n - 1)."""
+    re, im = x.real.reshape(-1, x.shape[-1]), x.imag.reshape(-1, x.shape[-1])
+    n = re.shape[0]
+    vrr, vii, vri = (re * re).sum(0) / (n - 1) + eps, (im * im).sum(0) / (n - 1) + eps, (re * im).sum(0) / (n - 1)
+    s = (vrr * vii - vri * vri).sqrt()
+    inv = 1.0 / (s * (vrr + vii + 2 * s).sqrt())
+    wrr, wri, wii = (vii + s) * inv, -vri * inv, (vrr + s) * inv
+    return torch.complex(w * (wrr * x.real + wri * x.imag), w * (wri * x.real + wii * x.imag))
+
+
+def mseloss(case: LossCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        loss = m["torchcvnn.nn"].ComplexMSELoss(reduction="none")
+        return Impl("torchcvnn.nn.ComplexMSELoss", lambda x: loss(x, case.target))
+    return factory
+
+
+LAYERS.update({"rmsnorm": rmsnorm, "mseloss": mseloss})
 
 
 def default_batchnorm(m: dict, x: torch.Tensor) -> tuple[str, torch.Tensor, float]:
@@ -170,3 +231,94 @@ def default_batchnorm(m: dict, x: torch.Tensor) -> tuple[str, torch.Tensor, floa
     layer = m["torchcvnn.nn"].BatchNorm2d(x.shape[1])
     y = layer(x)
     return type(layer).__name__, torch.complex(y.real, y.imag), layer.weight.detach()[0, 0, 0].item()
+
+
+# --- issue 23: resampling and pooling rows (benchmarks/peers/rows_resampling.py) ------------------------------------
+from ..rows_resampling import ResampleCase  # noqa: E402  (the case those rows hand over)
+
+
+def upsample2d(case: ResampleCase) -> Factory:
+    return lambda m: Impl("torchcvnn.nn.Upsample", m["torchcvnn.nn"].Upsample(**case.kwargs))
+
+
+LAYERS.update({"upsample2d": upsample2d})
+
+
+# --- issue 23, part 2: activations (benchmarks/peers/rows_recurrent.py); torchcvnn has no recurrent layer ----------
+from ..rows_recurrent import SlopeCase  # noqa: E402  (the case those rows hand over)
+
+
+def cprelu(case: SlopeCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        layer = m["torchcvnn.nn"].CPReLU()  # two nn.PReLU(): act_real on Re, act_imag on Im
+        copy_(layer.act_real.weight, torch.tensor([case.slope])), copy_(layer.act_imag.weight,
+                                                                          torch.tensor([case.slope]))
+        return Impl("torchcvnn.nn.CPReLU", layer, list(layer.parameters()),
+                    note="act_real.weight = act_imag.weight = a")
+    return factory
+
+
+def zleakyrelu(case: SlopeCase) -> Entry:
+    def factory(m: dict) -> Impl:
+        layer = m["torchcvnn.nn"].zLeakyReLU()  # learnable slope a, initialised to 0.2
+        copy_(layer.a, torch.tensor([case.slope]))
+        return Impl("torchcvnn.nn.zLeakyReLU", layer, list(layer.parameters()), note="a = slope")
+
+    return Entry(factory, (
+        "torchcvnn's zLeakyReLU passes z only where Re z > 0 and Im z > 0 (strict), so it scales the boundary rays "
+        "arg z = 0 and pi/2 by the slope where deepcomplex (as its zReLU, Trabelsi et al. Eq. 6) keeps them; this "
+        "only shows on inputs with an exactly zero real or imaginary part.",
+        lambda _: Impl("z if Re z > 0 and Im z > 0, else a z",
+                       lambda z: torch.where((z.real > 0) & (z.imag > 0), z, case.slope * z))))
+
+
+LAYERS.update({"gru": lambda case: "no recurrent layer",
+               "ctanh": lambda case: lambda m: Impl("torchcvnn.nn.CTanh", m["torchcvnn.nn"].CTanh()),
+               "cprelu": cprelu, "zleakyrelu": zleakyrelu, "modtanh": lambda case: "no modulus tanh"})
+
+
+# issue 22, part 2: transformer encoder layer (benchmarks/peers/rows_transformer.py)
+def encoder_layer(case) -> Entry:
+    ours, e = case.layer, case.embed
+    sd = {k: v.detach() for k, v in ours.state_dict().items()}
+
+    def factory(m: dict) -> Impl:
+        # TransformerEncoderLayer: post-norm, CReLU, torch.nn.Linear (complex) feed-forward, its LayerNorm with (E, 2, 2)
+        # gammas; its attention's q/k norms (norm_layer, LayerNorm by default) turned off through attn_module
+        tn = m["torchcvnn.nn"]
+
+        def attention(*args, **kwargs):
+            return tn.MultiheadAttention(*args, norm_layer=lambda d: nn.Identity(), **kwargs)
+
+        layer = tn.TransformerEncoderLayer(e, case.heads, case.ff, dropout=0.0, layer_norm_eps=case.eps,
+                                           attn_module=attention)
+        copy_(layer.self_attn.in_proj_weight, sd["self_attn.in_proj_weight"])
+        copy_(layer.self_attn.in_proj_bias, sd["self_attn.in_proj_bias"])
+        set_torch(layer.self_attn.out_proj, sd["self_attn.out_proj.weight"], sd["self_attn.out_proj.bias"])
+        set_torch(layer.linear1, sd["linear1.weight"], sd["linear1.bias"])
+        set_torch(layer.linear2, sd["linear2.weight"], sd["linear2.bias"])
+        for i in (1, 2):
+            norm = getattr(layer, f"norm{i}")
+            copy_(norm.weight, gamma_matrix(sd[f"norm{i}.weight"])), copy_(norm.bias, sd[f"norm{i}.bias"])
+        return Impl("torchcvnn.nn.TransformerEncoderLayer (q/k norms off)", layer, list(layer.parameters()),
+                    note="attention, linear1/2 = ours; norm weight (E, 2, 2) = gamma matrices, bias = beta")
+
+    def convention(_: dict) -> Impl:
+        def reference(x: torch.Tensor) -> torch.Tensor:
+            def norm(t, i):
+                return whiten_reference(t, (0, 1), sd[f"norm{i}.weight"], sd[f"norm{i}.bias"], (e,), case.eps,
+                                        unbiased=True)
+
+            h = norm(x + ours.self_attn(x, x, x, need_weights=False)[0], 1)
+            return norm(h + ours.linear2(ours.activation(ours.linear1(h))), 2)
+
+        return Impl("deepcomplex's layer with per-feature whitening over all tokens (unbiased) as its norms", reference)
+
+    return Entry(factory, (
+        "torchcvnn's encoder layer normalizes with its LayerNorm, which takes the mean and covariance of each of the "
+        "E features over all L*N tokens (batch statistics, unbiased) rather than per token over the E features, so "
+        "a token's output depends on the other tokens and samples; its attention, CReLU feed-forward and residuals "
+        "match deepcomplex's given the same weights.", convention))
+
+
+LAYERS.update({"encoder_layer": encoder_layer})
