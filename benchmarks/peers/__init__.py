@@ -3,8 +3,11 @@
 the same weights, and default initialisations. ``python benchmarks/bench_peers.py`` runs it and writes
 docs/BENCHMARKS.md, docs/benchmarks.png and benchmarks/results/bench_peers.json.
 
-Rows: conv1d, conv2d, conv3d, linear, batchnorm (training), layernorm, crelu, modrelu, zrelu, maxpool2d, avgpool2d,
-coshnet (one CoShNet-base training step), and zabsrelu for agreement only. Contenders per row: deepcomplex, native
+Rows (``rows.ROWS``): conv1d, conv2d, conv3d, linear, batchnorm (training), layernorm, crelu, modrelu, zrelu,
+maxpool2d, avgpool2d, coshnet (one CoShNet-base training step); mha, encoder_layer (rows_transformer); upsample2d,
+upsample2d_polar, maxpool1d, maxpool3d, adaptiveavgpool3d, spectralpool3d (rows_resampling); rmsnorm, mseloss,
+bilinear (rows_extra); gru, ctanh, cprelu, zleakyrelu, modtanh (rows_recurrent); naivebn1d, naivebn3d, dropout1d,
+dropout3d (rows_parity); and zabsrelu for agreement only. Contenders per row: deepcomplex, native
 torch complex (where torch has the op), each peer (where it has the layer and imports), and a real layer of the same
 size. CoShNet: no peer ships it, so each library's column is CoShNet-base composed from that library's own conv2d,
 linear, CReLU and average pooling behind the same torch FFT front end ifft2(fft2(x) * kernel) (no peer has
@@ -15,7 +18,7 @@ Modules:
 - ``spec``: the data types (Impl, RowSpec, Entry and the cases a row hands the adapters);
 - ``adapters/``: one module per library (native and each peer) that builds its layer with deepcomplex's parameters
   in its own layout, and explains its known convention differences;
-- ``rows``: the row table (title, sizes per mode, builder);
+- ``rows``: the row table (title, sizes per mode, builder), with a ``rows_<family>.py`` file per family of rows;
 - ``mapping``: parameter layouts shared by adapters, the whitening reference, CoShNet composed from any library;
 - ``measure``: timing and peak memory (on the harness of benchmarks/harness.py);
 - ``agreement``: output agreement and default initialisations;

@@ -17,7 +17,7 @@ from torch import nn
 import deepcomplex.nn as cnn
 from benchmarks.harness import crandn, rrandn
 
-from . import adapters, rows_extra, rows_recurrent, rows_resampling, rows_transformer
+from . import adapters, rows_extra, rows_parity, rows_recurrent, rows_resampling, rows_transformer
 from .mapping import copy_, frontend_of
 from .spec import (ActivationCase, AttentionCase, CoShNetCase, Convention, ConvCase, EPS, Factory, Impl, LinearCase,
                    NormCase, PoolCase, RowSpec)
@@ -306,6 +306,9 @@ ROW_TABLE.update({name: Row(rows_recurrent.TITLES[name],  # issue 23: GRU and ac
 ROW_TABLE.update({name: Row(rows_transformer.TITLES[name],  # issue 22: encoder layer (rows_transformer.py)
                             (lambda row: lambda sh, mode: rows_transformer.build(row, sh, assemble))(name),
                             **sizes) for name, sizes in rows_transformer.SIZES.items()})
+ROW_TABLE.update({name: Row(rows_parity.TITLES[name],  # 1-d / 3-d naive batch norm and channel dropout (rows_parity.py)
+                            (lambda row: lambda sh, mode: rows_parity.build(row, sh, mode, assemble))(name),
+                            **sizes) for name, sizes in rows_parity.SIZES.items()})
 ROWS = tuple(name for name, r in ROW_TABLE.items() if r.timed)
 TITLES = {name: r.title for name, r in ROW_TABLE.items()}
 

@@ -154,3 +154,26 @@ def upsample2d_polar(case: ResampleCase) -> Factory:
 
 
 LAYERS.update({"upsample2d": upsample2d, "upsample2d_polar": upsample2d_polar})
+
+
+# --- 1-d / 3-d naive batch norm and channel dropout (benchmarks/peers/rows_parity.py) ------------------------------
+from ..rows_parity import NaiveNormCase  # noqa: E402  (the case the naive batch norm rows hand over)
+
+
+def naivebn(case: NaiveNormCase) -> Factory:
+    if case.nd != 1:
+        return f"no NaiveComplexBatchNorm{case.nd}d (1d and 2d only)"
+
+    def factory(m: dict) -> Impl:
+        # NaiveComplexBatchNorm1d: bn_r and bn_i, two BatchNorm1d(C) on Re and Im; ours is one over the 2C
+        # interleaved channels [re_0, im_0, ...], so bn_r takes the even entries and bn_i the odd ones.
+        layer = m["complexPyTorch.complexLayers"].NaiveComplexBatchNorm1d(case.features, eps=case.eps)
+        copy_(layer.bn_r.weight, case.weight[0::2]), copy_(layer.bn_i.weight, case.weight[1::2])
+        copy_(layer.bn_r.bias, case.bias[0::2]), copy_(layer.bn_i.bias, case.bias[1::2])
+        return Impl("complexPyTorch.NaiveComplexBatchNorm1d", layer, list(layer.parameters()),
+                    note="bn_r.weight/bias = weight/bias[0::2], bn_i.weight/bias = weight/bias[1::2]")
+    return factory
+
+
+LAYERS.update({"naivebn": naivebn,
+               "channeldropout": lambda case: f"no {case.nd}-d channel dropout (ComplexDropout2d only)"})

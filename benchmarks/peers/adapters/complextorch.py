@@ -302,3 +302,30 @@ def zleakyrelu(case: SlopeCase) -> Entry:
 
 LAYERS.update({"gru": gru, "ctanh": lambda case: lambda m: Impl("complextorch.nn.CTanh", m["complextorch.nn"].CTanh()),
                "cprelu": cprelu, "zleakyrelu": zleakyrelu, "modtanh": lambda case: _polar_tanh})
+
+
+# --- 1-d / 3-d naive batch norm and channel dropout (benchmarks/peers/rows_parity.py) ------------------------------
+from ..rows_parity import ChannelDropoutCase, NaiveNormCase  # noqa: E402  (the cases those rows hand over)
+
+
+def naivebn(case: NaiveNormCase) -> Factory:
+    def factory(m: dict) -> Impl:
+        # NaiveBatchNorm{1,3}d: bn_r and bn_i, two BatchNorm{1,3}d(C) on Re and Im; ours is one over the 2C
+        # interleaved channels [re_0, im_0, ...], so bn_r takes the even entries and bn_i the odd ones.
+        layer = getattr(m["complextorch.nn"], f"NaiveBatchNorm{case.nd}d")(case.features, eps=case.eps)
+        copy_(layer.bn_r.weight, case.weight[0::2]), copy_(layer.bn_i.weight, case.weight[1::2])
+        copy_(layer.bn_r.bias, case.bias[0::2]), copy_(layer.bn_i.bias, case.bias[1::2])
+        return Impl(f"complextorch.nn.NaiveBatchNorm{case.nd}d", layer, list(layer.parameters()),
+                    note="bn_r.weight/bias = weight/bias[0::2], bn_i.weight/bias = weight/bias[1::2]")
+    return factory
+
+
+def channeldropout(case: ChannelDropoutCase) -> Factory:
+    # Dropout{1,3}d draws the mask as deepcomplex does (torch.empty((N, C, 1, ...)) of the real dtype, bernoulli_(1 -
+    # p), div_(1 - p), shared by Re and Im), so with the same seed the masks are the same
+    return lambda m: Impl(f"complextorch.nn.Dropout{case.nd}d({case.p})",
+                          getattr(m["complextorch.nn"], f"Dropout{case.nd}d")(case.p),
+                          note="same mask draw as deepcomplex (one Bernoulli per (sample, channel), shared by Re, Im)")
+
+
+LAYERS.update({"naivebn": naivebn, "channeldropout": channeldropout})

@@ -172,3 +172,8 @@ def _max_pool(nd: int, case: ResampleCase) -> Factory:
 
 
 LAYERS.update({"maxpool1d": lambda case: _max_pool(1, case), "maxpool3d": lambda case: _max_pool(3, case)})
+
+
+# --- 1-d / 3-d naive batch norm and channel dropout (benchmarks/peers/rows_parity.py) ------------------------------
+LAYERS.update({"naivebn": lambda case: "no naive (split Re / Im) batch norm (whitening CplxBatchNorm{1,2,3}d only)",
+               "channeldropout": lambda case: "no channel dropout (CplxDropout zeroes single elements)"})

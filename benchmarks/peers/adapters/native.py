@@ -167,3 +167,8 @@ LAYERS.update({"gru": gru, "ctanh": lambda case: "no split tanh in torch (torch.
                                                  "holomorphic tanh, with poles)",
                "cprelu": cprelu, "zleakyrelu": lambda case: "no zLeakyReLU op in torch",
                "modtanh": lambda case: "no modulus tanh op in torch"})
+
+
+# --- 1-d / 3-d naive batch norm and channel dropout (benchmarks/peers/rows_parity.py) ------------------------------
+LAYERS.update({"naivebn": lambda case: refused(lambda x: F.batch_norm(x, None, None, training=True)),
+               "channeldropout": lambda case: refused(lambda x: {1: F.dropout1d, 3: F.dropout3d}[case.nd](x, case.p))})

@@ -322,3 +322,8 @@ def encoder_layer(case) -> Entry:
 
 
 LAYERS.update({"encoder_layer": encoder_layer})
+
+
+# --- 1-d / 3-d naive batch norm and channel dropout (benchmarks/peers/rows_parity.py) ------------------------------
+LAYERS.update({"naivebn": lambda case: "no naive (split Re / Im) batch norm (whitening BatchNorm1d/2d only)",
+               "channeldropout": lambda case: f"no {case.nd}-d channel dropout (Dropout2d only)"})
