@@ -11,7 +11,7 @@ from .. import init as cinit
 from .._validation import check_positive_ints
 from ..functional.gru import complex_gru, complex_gru_cell
 from .module import KindPreservingModule, complex_dtype
-from .rnn_stack import register_stack, stack_params, stack_repr
+from .rnn_stack import RecurrentCellBase, register_stack, stack_params, stack_repr
 
 __all__ = ["ComplexGRUCell", "ComplexGRU"]
 
@@ -26,7 +26,7 @@ def _init_gru(weight_ih: torch.Tensor, weight_hh: torch.Tensor, bias_ih: Optiona
             nn.init.zeros_(b)
 
 
-class ComplexGRUCell(KindPreservingModule):
+class ComplexGRUCell(RecurrentCellBase):
     r"""A complex GRU cell: one step of torch's GRU equations with complex maps and split activations.
 
     .. math::
@@ -76,17 +76,7 @@ class ComplexGRUCell(KindPreservingModule):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__()
-        name = type(self).__name__
-        check_positive_ints(name, input_size=input_size, hidden_size=hidden_size)
-        dtype = complex_dtype(name, dtype)
-        self.input_size, self.hidden_size = input_size, hidden_size
-        kw = dict(device=device, dtype=dtype)
-        self.weight_ih = nn.Parameter(torch.empty(3 * hidden_size, input_size, **kw))
-        self.weight_hh = nn.Parameter(torch.empty(3 * hidden_size, hidden_size, **kw))
-        self.bias_ih = nn.Parameter(torch.empty(3 * hidden_size, **kw)) if bias else None
-        self.bias_hh = nn.Parameter(torch.empty(3 * hidden_size, **kw)) if bias else None
-        self.reset_parameters()
+        super().__init__(input_size, hidden_size, bias, 3, device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
         _init_gru(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
@@ -94,12 +84,6 @@ class ComplexGRUCell(KindPreservingModule):
     def forward(self, input: torch.Tensor, hx: Optional[torch.Tensor] = None) -> torch.Tensor:
         return complex_gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                                 name=type(self).__name__, check_params=False)
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias_ih is None:
-            s += ", bias=False"
-        return s + f", dtype={self.weight_ih.dtype}"
 
 
 class ComplexGRU(KindPreservingModule):

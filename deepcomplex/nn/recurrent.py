@@ -11,7 +11,7 @@ from .._validation import check_positive_ints
 from ..functional.recurrent import (State, check_kernel_size, complex_conv_lstm, complex_conv_lstm_cell, complex_lstm,
                                     complex_lstm_cell)
 from .module import KindPreservingModule, complex_dtype
-from .rnn_stack import register_stack, stack_params, stack_repr
+from .rnn_stack import RecurrentCellBase, register_stack, stack_params, stack_repr
 
 _Size = Union[int, Sequence[int]]
 
@@ -29,7 +29,7 @@ def _init_gates(weight_ih: torch.Tensor, weight_hh: torch.Tensor, bias: Optional
             bias[hidden:2 * hidden] = 1.0
 
 
-class ComplexLSTMCell(KindPreservingModule):
+class ComplexLSTMCell(RecurrentCellBase):
     r"""A complex LSTM cell: one step of torch's LSTM equations with complex maps and split activations.
 
     .. math::
@@ -80,17 +80,7 @@ class ComplexLSTMCell(KindPreservingModule):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None) -> None:
-        super().__init__()
-        name = type(self).__name__
-        check_positive_ints(name, input_size=input_size, hidden_size=hidden_size)
-        dtype = complex_dtype(name, dtype)
-        self.input_size, self.hidden_size = input_size, hidden_size
-        kw = dict(device=device, dtype=dtype)
-        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size, **kw))
-        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size, **kw))
-        self.bias_ih = nn.Parameter(torch.empty(4 * hidden_size, **kw)) if bias else None
-        self.bias_hh = nn.Parameter(torch.empty(4 * hidden_size, **kw)) if bias else None
-        self.reset_parameters()
+        super().__init__(input_size, hidden_size, bias, 4, device=device, dtype=dtype)
 
     def reset_parameters(self) -> None:
         _init_gates(self.weight_ih, self.weight_hh, self.bias_ih, self.hidden_size)
@@ -100,12 +90,6 @@ class ComplexLSTMCell(KindPreservingModule):
     def forward(self, input: torch.Tensor, hx: Optional[State] = None) -> State:
         return complex_lstm_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh,
                                  name=type(self).__name__, check_params=False)
-
-    def extra_repr(self) -> str:
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.bias_ih is None:
-            s += ", bias=False"
-        return s + f", dtype={self.weight_ih.dtype}"
 
 
 class ComplexLSTM(KindPreservingModule):

@@ -7,7 +7,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["register_stack", "stack_params", "stack_repr"]
+from .._validation import check_positive_ints
+from .module import KindPreservingModule, complex_dtype
+
+__all__ = ["RecurrentCellBase", "register_stack", "stack_params", "stack_repr"]
 
 _NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
@@ -48,3 +51,30 @@ def stack_repr(module: nn.Module) -> str:
     if module.bidirectional:
         s += ", bidirectional=True"
     return s + f", dtype={module.weight_ih_l0.dtype}"
+
+
+class RecurrentCellBase(KindPreservingModule):
+    """The parameters of a complex recurrent cell, as torch's ``RNNCellBase``: ``weight_ih`` (gates * H, H_in),
+    ``weight_hh`` (gates * H, H), ``bias_ih`` and ``bias_hh`` (gates * H) or None; subclasses initialise them in
+    ``reset_parameters`` (called here) and define ``forward``."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, gates: int, device=None, dtype=None) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_positive_ints(name, input_size=input_size, hidden_size=hidden_size)
+        kw = dict(device=device, dtype=complex_dtype(name, dtype))
+        self.input_size, self.hidden_size = input_size, hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(gates * hidden_size, input_size, **kw))
+        self.weight_hh = nn.Parameter(torch.empty(gates * hidden_size, hidden_size, **kw))
+        self.bias_ih = nn.Parameter(torch.empty(gates * hidden_size, **kw)) if bias else None
+        self.bias_hh = nn.Parameter(torch.empty(gates * hidden_size, **kw)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias_ih is None:
+            s += ", bias=False"
+        return s + f", dtype={self.weight_ih.dtype}"
