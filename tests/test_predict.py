@@ -209,8 +209,9 @@ def test_predict_command_errors_exit_2(tmp_path, shipped, capsys):
     (tmp_path / "empty.jpg").write_bytes(b"")
     assert main(["predict", str(tmp_path / "empty.jpg")]) == 2
     assert capsys.readouterr().err.strip() == f"deepcomplex predict: error: {tmp_path / 'empty.jpg'}: the file is empty"
-    assert main(["predict", "--model", "coshnet_base", str(tmp_path / "empty.jpg")]) == 2
-    assert "'coshnet_base' has no pretrained weights; models with pretrained weights: coshnet_tiny" in \
+    assert main(["predict", "--model", "complex_cnn_small", str(tmp_path / "empty.jpg")]) == 2
+    shipped_names = ", ".join(deepcomplex.list_models(pretrained=True))
+    assert f"'complex_cnn_small' has no pretrained weights; models with pretrained weights: {shipped_names}" in \
         capsys.readouterr().err
     np.save(tmp_path / "ok.npy", np.zeros((28, 28), np.uint8))
     assert main(["predict", "--top-k", "0", str(tmp_path / "ok.npy")]) == 2

@@ -120,9 +120,9 @@ def test_create_model_pretrained_loads_the_entry(fresh_root):
 
 
 def test_a_model_without_weights_names_the_ones_with(fresh_root):
-    with pytest.raises(ValueError, match=r"'coshnet_base' has no pretrained weights; models with pretrained weights: "
-                                         r".*coshnet_tiny"):
-        create_model("coshnet_base", pretrained=True)
+    with pytest.raises(ValueError, match=r"'complex_cnn_small' has no pretrained weights; models with pretrained "
+                                         r"weights: .*coshnet_tiny"):
+        create_model("complex_cnn_small", pretrained=True)
     with pytest.raises(ValueError, match="unknown model"):
         create_model("no_such_model", pretrained=True)
 
