@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_LINES = 600
-CHECKED_DIRS = ("deepcomplex", "benchmarks", "examples")
+CHECKED_DIRS = ("deepcomplex", "benchmarks", "examples", "scripts")
 
 
 def _sources(*dirs: str) -> list[Path]:
