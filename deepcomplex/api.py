@@ -73,7 +73,8 @@ def evaluate(model: nn.Module, dataset: Union[str, tuple] = "fashion-mnist", spl
 
     Returns:
         ``{"dataset", "split", "loss", <metric>: value, <unit>: count}``, e.g. for Fashion-MNIST
-        ``{"loss": 0.23, "accuracy": 0.92, "images": 10000, ...}``.
+        ``{"loss": 0.23, "accuracy": 0.92, "images": 10000, ...}``; a reconstruction set adds the task's other
+        metrics beside its PSNR (``nmse``, ``ssim``, ``phase_error``).
 
     Example::
 
@@ -107,5 +108,5 @@ def evaluate(model: nn.Module, dataset: Union[str, tuple] = "fashion-mnist", spl
     if limit is not None and limit < len(y):
         first = torch.arange(limit)  # the first examples; lazy audio views take an index through .subset
         x, y = (v.subset(first) if hasattr(v, "subset") else v[:limit] for v in (x, y))
-    loss, metric = task.evaluate(model, x, y, batch_size)
-    return {"dataset": name, "split": split, "loss": loss, task.metric: metric, task.unit: len(y)}
+    loss, metric, others = task.evaluate_all(model, x, y, batch_size)
+    return {"dataset": name, "split": split, "loss": loss, task.metric: metric, **others, task.unit: len(y)}

@@ -70,6 +70,14 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _fraction(text: str) -> float:
+    """A number in (0, 1] (argparse type)."""
+    value = _positive_float(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction in (0, 1], got {text!r}")
+    return value
+
+
 def _number_list(text: str) -> list[float]:
     """An argparse ``type=``: '0,10,25' -> [0.0, 10.0, 25.0], each a finite number >= 0."""
     items = [t.strip() for t in text.split(",")]
@@ -99,7 +107,8 @@ def _shape(text: str) -> list[int]:
 
 
 def _train_parser(sub) -> None:
-    from .data import AUDIO_DATASETS, DATASETS, SPLITS
+    from .data import AUDIO_DATASETS, DATASETS, RECONSTRUCTION_DATASETS, SPLITS
+    from .data.mri import MASK_TYPES
     from .models import list_models
     from .train.config import TrainConfig
     from .train.recipes import DEFAULT_RECIPE, RECIPES, recipes_help
@@ -115,9 +124,12 @@ def _train_parser(sub) -> None:
     p.add_argument("--task", default="classification", choices=list(TASKS),
                    help="classification: images, cross-entropy, accuracy; musicnet: note transcription (multi-label, "
                         "binary cross-entropy, micro average precision); timit: next-frame spectrum prediction "
-                        "(log-magnitude MSE)")
-    p.add_argument("--dataset", default=None, choices=sorted(DATASETS + AUDIO_DATASETS),
-                   help="default: the task's (classification: fashion-mnist; musicnet: musicnet; timit: timit)")
+                        "(log-magnitude MSE); reconstruction: MRI from undersampled k-space (complex L1; PSNR, NMSE, "
+                        "SSIM, phase error)")
+    p.add_argument("--dataset", default=None, choices=sorted(DATASETS + AUDIO_DATASETS + RECONSTRUCTION_DATASETS),
+                   help="default: the task's (classification: fashion-mnist; musicnet: musicnet; timit: timit; "
+                        "reconstruction: mri-demo, the MNI152 template with synthetic phase; fastmri reads the "
+                        "single-coil release's singlecoil_train/ and singlecoil_val/ in --data-dir)")
     p.add_argument("--split", default=None, choices=sorted(SPLITS),
                    help="60k: train 60k / test 10k; 10k20E: train on the 10k test split, test on the 60k; standard: "
                         "the dataset's train / test parts (the only split of musicnet and timit); default: the "
@@ -144,6 +156,16 @@ def _train_parser(sub) -> None:
                    help="train on a seeded subset of this many examples (images, windows, sequences)")
     p.add_argument("--limit-test", type=_integer(1), default=None,
                    help="evaluate on a seeded subset of this many examples")
+    p.add_argument("--acceleration", type=_integer(1, 64), default=TrainConfig.acceleration,
+                   help="reconstruction: undersampling factor of k-space (1 column in N kept on average)")
+    p.add_argument("--center-fraction", type=_fraction, default=None,
+                   help="reconstruction: fraction of the columns always kept at the centre of k-space, in (0, 1]; "
+                        "default 0.08 at 4x, 0.04 at 8x (fastMRI's)")
+    p.add_argument("--mask", default=TrainConfig.mask, choices=list(MASK_TYPES),
+                   help="reconstruction: fastMRI's Cartesian line mask")
+    p.add_argument("--loss", default=None, choices=["l1", "mse", "magnitude-phase"],
+                   help="reconstruction: complex L1 (default), complex MSE, or magnitude error plus squared wrapped "
+                        "phase error")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     p.add_argument("--threads", type=_integer(1), default=None, help="torch.set_num_threads; default: torch's")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -153,41 +175,80 @@ def _train_parser(sub) -> None:
 
 
 def _robustness_parser(sub) -> None:
-    p = sub.add_parser("robustness", help="test accuracy under Gaussian noise x Gaussian blur (CoShNet's test; image "
-                       "classification runs only)", description="Test a trained image-classification run under "
-                       "Gaussian noise x Gaussian blur (CoShNet's robustness test); writes robustness.json, .csv "
-                       "and .png.", formatter_class=_HelpFormatter)
+    p = sub.add_parser("robustness", help="a trained run under perturbed test data: images under Gaussian noise x "
+                       "blur (CoShNet's test), reconstructions at other accelerations and under k-space noise",
+                       description="Test a trained run under perturbed test data; writes robustness.json, .csv and "
+                       ".png. Image classification: accuracy under Gaussian noise x Gaussian blur (CoShNet's "
+                       "robustness test). Reconstruction: NMSE, PSNR, SSIM and phase error at each acceleration x "
+                       "k-space noise, beside zero-filling's.", formatter_class=_HelpFormatter)
     p.add_argument("run", help="run directory or checkpoint file")
-    p.add_argument("--noise-var", type=_number_list, default="0,10,25,50",
-                   help="comma-separated noise variances >= 0 on the 0-255 scale (std sqrt(var)/255 on [0, 1] "
-                        "images)")
-    p.add_argument("--blur-sigma", type=_number_list, default="0,0.25,0.5,0.75",
-                   help="comma-separated Gaussian blur sigmas >= 0 in pixels")
+    p.add_argument("--noise-var", type=_number_list, default=None,
+                   help="classification: comma-separated noise variances >= 0 on the 0-255 scale (std "
+                        "sqrt(var)/255 on [0, 1] images); default 0,10,25,50")
+    p.add_argument("--blur-sigma", type=_number_list, default=None,
+                   help="classification: comma-separated Gaussian blur sigmas >= 0 in pixels; default "
+                        "0,0.25,0.5,0.75")
+    p.add_argument("--acceleration", type=_number_list, default=None,
+                   help="reconstruction: comma-separated accelerations (integers >= 1); default 4,8")
+    p.add_argument("--kspace-noise", type=_number_list, default=None,
+                   help="reconstruction: comma-separated k-space noise levels >= 0 (std as a multiple of the RMS of "
+                        "each slice's k-space); default 0,0.05,0.1")
     p.add_argument("--data-dir", default=None, help="directory with the dataset's files (default: the run's)")
-    p.add_argument("--split", default=None, help="use this split's test part instead of the run's")
+    p.add_argument("--split", default=None, help="classification: use this split's test part instead of the run's")
     p.add_argument("--limit-test", type=_integer(1), default=None,
-                   help="a seeded subset of this many test images (default: the run's)")
-    p.add_argument("--seed", type=_integer(0, SEED_MAX), default=0, help="seed of the noise")
+                   help="a seeded subset of this many test examples (default: the run's)")
+    p.add_argument("--seed", type=_integer(0, SEED_MAX), default=0,
+                   help="seed of the noise (reconstruction: of the masks and the noise; 0 is the one training "
+                        "tests on)")
     p.add_argument("--out", default=None, help="directory for robustness.json/.csv/.png (default: the run's)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--threads", type=_integer(1), default=None, help="torch.set_num_threads; default: torch's")
 
 
 def _run_robustness(args) -> int:
-    from .train.robustness import format_table, robustness
+    from .train.runs import run_config
 
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        result = robustness(args.run, args.noise_var, args.blur_sigma, data_dir=args.data_dir, split=args.split,
-                            limit_test=args.limit_test, seed=args.seed, out=args.out, progress=not args.no_progress)
-    except (FileNotFoundError, ValueError) as err:
+        task = run_config(args.run).task
+        if task == "reconstruction":
+            return _run_reconstruction_robustness(args)
+        if args.acceleration is not None or args.kspace_noise is not None:
+            raise ValueError(f"--acceleration and --kspace-noise are for reconstruction runs; this is a {task} run")
+        from .train.robustness import format_table, robustness
+
+        result = robustness(args.run, args.noise_var or [0, 10, 25, 50], args.blur_sigma or [0, 0.25, 0.5, 0.75],
+                            data_dir=args.data_dir, split=args.split, limit_test=args.limit_test, seed=args.seed,
+                            out=args.out, progress=not args.no_progress)
+    except (FileNotFoundError, ValueError, ImportError) as err:
         print(f"deepcomplex robustness: error: {err}", file=sys.stderr)
         return 2
     print(f"{result['model']} on {result['dataset']} ({result['split']}, {result['test_images']} test images), "
           f"epoch {result['epoch']}, trained with seed {result['run_seed']}, noise seed {result['seed']}: "
           f"test accuracy (%)")
     print(format_table(result))
+    print(f"wrote robustness.json, robustness.csv, robustness.png in {result['out']}")
+    return 0
+
+
+def _run_reconstruction_robustness(args) -> int:
+    """``deepcomplex robustness`` of a reconstruction run (errors propagate to :func:`_run_robustness`)."""
+    from .train.robustness_mri import format_reconstruction_table, reconstruction_robustness
+
+    if args.noise_var is not None or args.blur_sigma is not None or args.split is not None:
+        raise ValueError("--noise-var, --blur-sigma and --split are for image classification runs; a reconstruction "
+                         "run takes --acceleration and --kspace-noise")
+    accelerations = args.acceleration or [4, 8]
+    if any(a != int(a) or a < 1 for a in accelerations):
+        raise ValueError(f"--acceleration takes integers >= 1, got {','.join(f'{a:g}' for a in accelerations)}")
+    result = reconstruction_robustness(args.run, [int(a) for a in accelerations],
+                                       args.kspace_noise or [0.0, 0.05, 0.1], data_dir=args.data_dir,
+                                       limit_test=args.limit_test, seed=args.seed, out=args.out,
+                                       progress=not args.no_progress)
+    print(f"{result['model']} on {result['dataset']} ({result['test_slices']} test slices), epoch {result['epoch']}, "
+          f"trained at {result['trained_acceleration']}x with seed {result['run_seed']}:")
+    print(format_reconstruction_table(result))
     print(f"wrote robustness.json, robustness.csv, robustness.png in {result['out']}")
     return 0
 
@@ -237,8 +298,16 @@ def _run_generate(args) -> int:
     if args.utterances is not None and args.dataset != "timit":
         print("deepcomplex generate: error: --utterances is for timit", file=sys.stderr)
         return 2
+    if args.seconds is not None and args.dataset == "fastmri":
+        print("deepcomplex generate: error: --seconds is for musicnet and timit", file=sys.stderr)
+        return 2
     try:
-        if args.dataset == "musicnet":
+        if args.dataset == "fastmri":
+            from .data.synthetic import write_synthetic_fastmri
+
+            path = write_synthetic_fastmri(args.out, seed=args.seed,
+                                           **({"n_train": args.size} if args.size is not None else {}))
+        elif args.dataset == "musicnet":
             from .data.synthetic import write_synthetic_musicnet
 
             kwargs = {k: v for k, v in (("n_train", args.size), ("seconds", args.seconds)) if v is not None}
@@ -249,11 +318,12 @@ def _run_generate(args) -> int:
             kwargs = {k: v for k, v in (("n_speakers", args.size), ("duration", args.seconds),
                                         ("utterances", args.utterances)) if v is not None}
             path = write_synthetic_timit(args.out, seed=args.seed, **kwargs)
-    except ValueError as err:
+    except (ValueError, ImportError) as err:
         print(f"deepcomplex generate: error: {err}", file=sys.stderr)
         return 2
+    task = "reconstruction --dataset fastmri" if args.dataset == "fastmri" else args.dataset
     print(f"wrote a generated {args.dataset} look-alike in {path}; train on it with "
-          f"deepcomplex train --task {args.dataset} --data-dir {args.out} ...")
+          f"deepcomplex train --task {task} --data-dir {args.out} ...")
     return 0
 
 
@@ -294,14 +364,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                    help="comma-separated input shape without the batch dimension, e.g. 3,32,32 (default: the run's "
                         "images, or the model's example input)")
     x.add_argument("--static-batch", action="store_true", help="fix the batch size at 1 instead of leaving it free")
-    g = sub.add_parser("generate", help="write a generated MusicNet or TIMIT look-alike in the real corpus's format",
-                       description="Write a generated MusicNet or TIMIT look-alike in the real corpus's format, "
-                       "to train the audio tasks without the corpora.", formatter_class=_HelpFormatter)
-    g.add_argument("dataset", choices=["musicnet", "timit"])
+    g = sub.add_parser("generate", help="write a generated MusicNet, TIMIT or fastMRI look-alike in the real data's "
+                       "format", description="Write a generated MusicNet, TIMIT or fastMRI (single-coil knee) "
+                       "look-alike in the real data's format, to train the audio and reconstruction tasks without "
+                       "the real data.", formatter_class=_HelpFormatter)
+    g.add_argument("dataset", choices=["musicnet", "timit", "fastmri"])
     g.add_argument("out", help="directory to write into")
     g.add_argument("--seed", type=_integer(0, SEED_MAX), default=0, help="seed of the generated signals")
     g.add_argument("--size", type=_integer(1), default=None,
-                   help="MusicNet: training recordings (default 12); TIMIT: speakers per part (default 2)")
+                   help="MusicNet: training recordings (default 12); TIMIT: speakers per part (default 2); fastMRI: "
+                        "training volumes (default 2; 1 validation volume, 4 slices each)")
     g.add_argument("--seconds", type=_positive_float, default=None,
                    help="length of each recording (MusicNet, default 8) or utterance (TIMIT, at least 0.3, "
                         "default 0.8)")
@@ -351,7 +423,9 @@ def main(argv: Optional[list[str]] = None) -> int:
             cfg = TrainConfig(model=args.model, model_args=_parse_model_args(args.model_args), task=args.task,
                               dataset=args.dataset, split=args.split, seed=args.seed, out=args.out,
                               data_dir=args.data_dir, limit_train=args.limit_train, limit_test=args.limit_test,
-                              eval_batch_size=args.eval_batch_size, recipe=args.recipe, **recipe)
+                              eval_batch_size=args.eval_batch_size, acceleration=args.acceleration,
+                              center_fraction=args.center_fraction, mask=args.mask, loss=args.loss,
+                              recipe=args.recipe, **recipe)
             result = train(cfg, resume=args.resume, progress=not args.no_progress, tensorboard=args.tensorboard)
         except (FileNotFoundError, FileExistsError, ValueError, ImportError) as err:
             print(f"deepcomplex train: error: {err}", file=sys.stderr)

@@ -4,23 +4,26 @@ from __future__ import annotations
 import pytest
 import torch
 
-from deepcomplex.data import (AUDIO_DATASETS, DATASET_SPECS, DATASETS, IMAGE_SHAPES, NUM_CLASSES, SPLITS, DatasetSpec,
-                              default_split, load_part, load_split)
+from deepcomplex.data import (AUDIO_DATASETS, DATASET_SPECS, DATASETS, IMAGE_SHAPES, NUM_CLASSES,
+                              RECONSTRUCTION_DATASETS, SPLITS, DatasetSpec, default_split, load_part, load_split)
 
 
 def test_views_of_the_table():
     assert DATASETS == ("fashion-mnist", "mnist", "cifar10", "cifar100", "svhn")
     assert AUDIO_DATASETS == ("musicnet", "timit")
-    assert tuple(DATASET_SPECS) == DATASETS + AUDIO_DATASETS
+    assert RECONSTRUCTION_DATASETS == ("mri-demo", "fastmri")
+    assert tuple(DATASET_SPECS) == DATASETS + AUDIO_DATASETS + RECONSTRUCTION_DATASETS
     assert NUM_CLASSES == {"fashion-mnist": 10, "mnist": 10, "cifar10": 10, "cifar100": 100, "svhn": 10}
     assert IMAGE_SHAPES == {"fashion-mnist": (1, 28, 28), "mnist": (1, 28, 28), "cifar10": (3, 32, 32),
                             "cifar100": (3, 32, 32), "svhn": (3, 32, 32)}
     assert [DATASET_SPECS[n].task for n in AUDIO_DATASETS] == ["musicnet", "timit"]
+    assert [DATASET_SPECS[n].task for n in RECONSTRUCTION_DATASETS] == ["reconstruction"] * 2
+    assert all(DATASET_SPECS[n].takes_options for n in AUDIO_DATASETS + RECONSTRUCTION_DATASETS)
     assert {n: s.splits for n, s in DATASET_SPECS.items()} == {
         "fashion-mnist": ("60k", "10k20E", "standard"), "mnist": ("60k", "10k20E", "standard"),
         "cifar10": ("standard",), "cifar100": ("standard",), "svhn": ("standard", "train+extra"),
-        "musicnet": ("standard",), "timit": ("standard",)}
-    assert [default_split(n) for n in DATASET_SPECS] == ["60k", "60k"] + ["standard"] * 5
+        "musicnet": ("standard",), "timit": ("standard",), "mri-demo": ("standard",), "fastmri": ("standard",)}
+    assert [default_split(n) for n in DATASET_SPECS] == ["60k", "60k"] + ["standard"] * 7
     assert default_split("not-in-the-table") == "standard"
 
 

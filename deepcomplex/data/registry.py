@@ -1,7 +1,8 @@
 """Every dataset the training command reads, in one table: name -> reader, task, classes, image shape, valid splits.
 
 ``DATASET_SPECS`` is the table; ``DATASETS`` (image classification), ``AUDIO_DATASETS`` (each the dataset of its own
-task, ``deepcomplex.train.tasks``), ``NUM_CLASSES`` and ``IMAGE_SHAPES`` are views of it. Adding a dataset is one
+task, ``deepcomplex.train.tasks``), ``RECONSTRUCTION_DATASETS`` (MRI reconstruction), ``NUM_CLASSES`` and
+``IMAGE_SHAPES`` are views of it. Adding a dataset is one
 entry plus its reader. ``SPLITS`` says which parts a split trains and tests on; ``load_part`` and ``load_split``
 read a dataset through its entry.
 """
@@ -16,8 +17,8 @@ from . import mnist
 from .cifar import load_cifar, load_svhn
 from .idx import PathLike
 
-__all__ = ["DatasetSpec", "DATASET_SPECS", "DATASETS", "AUDIO_DATASETS", "NUM_CLASSES", "IMAGE_SHAPES", "SPLITS",
-           "default_split", "load_part", "load_split"]
+__all__ = ["DatasetSpec", "DATASET_SPECS", "DATASETS", "AUDIO_DATASETS", "RECONSTRUCTION_DATASETS", "NUM_CLASSES",
+           "IMAGE_SHAPES", "SPLITS", "default_split", "load_part", "load_split"]
 
 # split -> (the parts trained on, the part tested on). "60k" is the standard split of the MNIST family, "10k20E"
 # CoShNet's small-data one (train on the 10k test part, evaluate on the 60k), "standard" the usual train/test of any
@@ -37,12 +38,13 @@ class DatasetSpec:
         name: as given to ``--dataset`` and ``load_split``.
         reader: ``reader(part, data_dir, verify, **options)``; images uint8 and labels int64 for the image sets, what
             the audio set's loader returns otherwise.
-        task: the training task that reads it ("classification", "musicnet" or "timit").
+        task: the training task that reads it ("classification", "musicnet", "timit" or "reconstruction").
         splits: the keys of ``SPLITS`` valid for it.
         default_split: the split used when none is given (one of ``splits``).
-        num_classes: classes of an image classification set (None for the audio sets).
-        shape: (C, H, W) of one image (None for the audio sets).
-        takes_options: whether ``reader`` takes keyword options (the audio loaders' settings).
+        num_classes: classes of an image classification set (None for the others).
+        shape: (C, H, W) of one image (None for the audio and MRI sets).
+        takes_options: whether ``reader`` takes keyword options (the audio loaders' settings, the MRI sets'
+            undersampling).
     """
     name: str
     reader: Reader
@@ -85,6 +87,16 @@ def _read_timit(part: str, data_dir: Optional[PathLike], verify: bool, **options
     return load_timit(data_dir, part, **options)
 
 
+def _read_mri_demo(part: str, data_dir: Optional[PathLike], verify: bool, **options):
+    from .mri import load_mri_demo  # the template ships with nilearn: data_dir is not read
+    return load_mri_demo(part, **options)
+
+
+def _read_fastmri(part: str, data_dir: Optional[PathLike], verify: bool, **options):
+    from .mri import load_fastmri
+    return load_fastmri(data_dir, part, **options)
+
+
 _MNIST_SPLITS = ("60k", "10k20E", "standard")
 DATASET_SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
     DatasetSpec("fashion-mnist", _idx_reader("fashion-mnist"), "classification", _MNIST_SPLITS, "60k", 10, (1, 28, 28)),
@@ -96,10 +108,13 @@ DATASET_SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
     DatasetSpec("svhn", _read_svhn, "classification", ("standard", "train+extra"), num_classes=10, shape=(3, 32, 32)),
     DatasetSpec("musicnet", _read_musicnet, "musicnet", ("standard",), takes_options=True),
     DatasetSpec("timit", _read_timit, "timit", ("standard",), takes_options=True),
+    DatasetSpec("mri-demo", _read_mri_demo, "reconstruction", ("standard",), takes_options=True),
+    DatasetSpec("fastmri", _read_fastmri, "reconstruction", ("standard",), takes_options=True),
 )}
 
 DATASETS = tuple(n for n, s in DATASET_SPECS.items() if s.task == "classification")  # image classification
-AUDIO_DATASETS = tuple(n for n, s in DATASET_SPECS.items() if s.task != "classification")
+AUDIO_DATASETS = tuple(n for n, s in DATASET_SPECS.items() if s.task in ("musicnet", "timit"))
+RECONSTRUCTION_DATASETS = tuple(n for n, s in DATASET_SPECS.items() if s.task == "reconstruction")  # MRI
 NUM_CLASSES = {n: DATASET_SPECS[n].num_classes for n in DATASETS}
 IMAGE_SHAPES = {n: DATASET_SPECS[n].shape for n in DATASETS}  # (C, H, W) of one image
 
@@ -119,7 +134,9 @@ def load_part(dataset: str, part: str, data_dir: Optional[PathLike] = None, veri
 
     For the audio sets, what their loaders return (``options`` go to them): MusicNet ("train"/"test" part,
     ``deepcomplex.data.musicnet.load_musicnet``: lazy window views), TIMIT ("train"/"test",
-    ``deepcomplex.data.timit.load_timit``: complex spectra and next-frame log-magnitudes)."""
+    ``deepcomplex.data.timit.load_timit``: complex spectra and next-frame log-magnitudes). For the MRI sets, (inputs,
+    targets) views of complex slices: "mri-demo" (``deepcomplex.data.mri.load_mri_demo``) and "fastmri"
+    (``deepcomplex.data.mri.load_fastmri``), options acceleration, center_fraction, mask, noise, seed."""
     spec = DATASET_SPECS.get(dataset)
     if spec is not None and spec.takes_options:
         return spec.reader(part, data_dir, verify, **options)
@@ -134,8 +151,8 @@ def load_split(dataset: str, split: Optional[str] = None, data_dir: Optional[Pat
                train: bool = True, **options):
     """(train_images, train_labels, test_images, test_labels) of ``dataset`` for a split valid for it.
 
-    MusicNet's and TIMIT's one split, "standard", is their train part against their test part; ``options`` go to their
-    loaders. ``train=False`` loads the test part alone (None for the training pair)."""
+    MusicNet's, TIMIT's and the MRI sets' one split, "standard", is their train part against their test part;
+    ``options`` go to their loaders. ``train=False`` loads the test part alone (None for the training pair)."""
     spec = DATASET_SPECS.get(dataset)
     if spec is None:
         raise ValueError(f"unknown dataset {dataset!r}; available: {_known()}")

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ..data import default_split
+from ..data.mri import MASK_TYPES
 from .schedules import AUGMENTS, OPTIMIZERS, SCHEDULES
-from .tasks import check_config, get_task
+from .tasks import Reconstruction, check_config, get_task
 
 
 @dataclass
@@ -37,13 +38,19 @@ class TrainConfig:
     weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
     clip_grad_norm: Optional[float] = None
     task: str = "classification"   # "classification" (images), "musicnet" (note transcription), "timit" (next frame)
+    # the reconstruction task's undersampling (fastMRI's Cartesian masks) and loss; other tasks refuse other values
+    acceleration: int = 4          # keep 1 k-space column in `acceleration` on average
+    center_fraction: Optional[float] = None  # of the columns kept at the centre; None: 0.08 at 4x, 0.04 at 8x
+    mask: str = "random"           # "random" or "equispaced" (fastMRI's RandomMaskFunc / EquispacedMaskFractionFunc)
+    loss: Optional[str] = None     # "l1" (complex L1; None), "mse" or "magnitude-phase"
     recipe: Optional[str] = None   # the name of the recipe (recipes.RECIPES) the settings came from, for reports and
                                    # plots only; None: set one by one (and in checkpoints made before it was stored)
 
     # a resumed run must agree with its checkpoint on these
     # (and on epochs too when the learning rate follows a schedule laid out over all of them)
     _RESUME_KEYS = ("model", "model_args", "dataset", "split", "batch_size", "lr", "seed", "limit_train", "limit_test",
-                    "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm", "task")
+                    "schedule", "augment", "optimizer", "weight_decay", "clip_grad_norm", "task", "acceleration",
+                    "center_fraction", "mask", "loss")
 
     def __post_init__(self) -> None:
         _check_numbers(self)
@@ -60,6 +67,10 @@ class TrainConfig:
             raise ValueError(f"unknown augment {self.augment!r}; choose from {', '.join(AUGMENTS)}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose from {', '.join(OPTIMIZERS)}")
+        if self.mask not in MASK_TYPES:
+            raise ValueError(f"unknown mask {self.mask!r}; choose from {', '.join(MASK_TYPES)}")
+        if self.loss is not None and self.loss not in Reconstruction.LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose from {', '.join(Reconstruction.LOSSES)}")
         check_config(self)
 
     def resume_keys(self) -> tuple[str, ...]:
@@ -95,9 +106,14 @@ def _check_numbers(cfg: TrainConfig) -> None:
     integer("limit_train", 1, optional=True)
     integer("limit_test", 1, optional=True)
     integer("eval_batch_size", 1, optional=True)
+    integer("acceleration", 1)
     real("lr", 0, inclusive=False)
     real("weight_decay", 0, inclusive=True)
     real("clip_grad_norm", 0, inclusive=False, optional=True)
+    real("center_fraction", 0, inclusive=False, optional=True)
+    if cfg.center_fraction is not None and cfg.center_fraction > 1:
+        raise ValueError(f"TrainConfig: center_fraction must be a fraction of the columns in (0, 1], got "
+                         f"{cfg.center_fraction!r}")
 
 
 def resolved_model_args(cfg: TrainConfig, x) -> dict:

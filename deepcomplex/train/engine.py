@@ -93,7 +93,7 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, rank: int, world: int
     ckpt_path = out / CHECKPOINT
     if ckpt_path.exists() and not resume:
         raise FileExistsError(f"{ckpt_path} exists: pass --resume to continue that run, or choose another --out")
-    task = get_task(cfg.task)
+    task = get_task(cfg.task).configured(cfg)
     torch.manual_seed(cfg.seed)
     xtr, ytr, xte, yte = load_data(cfg)
     cfg.model_args = resolved_model_args(cfg, xtr)  # stored resolved, so eval rebuilds the same model
@@ -145,11 +145,12 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, rank: int, world: int
             bar.set_postfix(loss=f"{batch_loss / len(idx):.4f}")
         total, stat = all_sum([total, stat], world)
         seconds = time.perf_counter() - tic
-        test_loss, test_metric = task.evaluate(model, xte, yte, cfg.eval_batch_size)
+        test_loss, test_metric, others = task.evaluate_all(model, xte, yte, cfg.eval_batch_size)
         row = {"epoch": epoch + 1, "train_loss": total / n}
         if task.train_stat:
             row[task.train_stat] = stat / n
-        row.update({"test_loss": test_loss, f"test_{task.short}": test_metric, "seconds": seconds,
+        row.update({"test_loss": test_loss, f"test_{task.short}": test_metric,
+                    **{f"test_{k}": v for k, v in others.items()}, "seconds": seconds,
                     f"{task.unit}_per_second": n / seconds})
         history.append(row)
         if progress:
@@ -174,7 +175,8 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, rank: int, world: int
     result = {
         "model": cfg.model, "model_args": cfg.model_args, "task": task.name, "dataset": cfg.dataset, "split": cfg.split,
         "epochs": cfg.epochs, "metric": task.metric, f"test_{task.metric}": last[f"test_{task.short}"],
-        "test_loss": last["test_loss"], "train_loss": last["train_loss"],
+        **{f"test_{k}": last[f"test_{k}"] for k in others}, "test_loss": last["test_loss"],
+        "train_loss": last["train_loss"],
         f"train_{task.unit}": n, f"test_{task.unit}": len(yte),
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
         speed: sum(h.get(speed, 0.0) for h in history) / len(history),

@@ -1,10 +1,15 @@
-"""Evaluation metrics beyond accuracy: MusicNet's micro-averaged average precision (Trabelsi et al., 2018, Sec. 4.2)."""
+"""Evaluation metrics beyond accuracy: MusicNet's micro-averaged average precision (Trabelsi et al., 2018, Sec. 4.2),
+and the MRI reconstruction metrics of ``mri_metrics`` (fastMRI's NMSE, PSNR, SSIM; a phase error), re-exported here."""
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
 import torch
+
+from .mri_metrics import nmse, phase_error, psnr, ssim, volume_metrics
+
+__all__ = ["average_precision_micro", "nmse", "phase_error", "psnr", "ssim", "volume_metrics"]
 
 
 def _as_float64(values: Any, name: str) -> np.ndarray:

@@ -51,8 +51,10 @@ def _values(name: str, values: Iterable) -> list[float]:
 
 def _image_classification(cfg) -> None:
     if cfg.task != "classification":
+        other = ("use robustness_mri.reconstruction_robustness (the command picks it by itself)"
+                 if cfg.task == "reconstruction" else "evaluate it with deepcomplex eval")
         raise ValueError(f"robustness perturbs images with noise and blur and is for image classification runs; this "
-                         f"is a {cfg.task} run ({cfg.model} on {cfg.dataset}): evaluate it with deepcomplex eval")
+                         f"is a {cfg.task} run ({cfg.model} on {cfg.dataset}): {other}")
 
 
 def robustness(run_or_checkpoint: str, noise_vars: Iterable[float] = (0, 10, 25, 50),

@@ -64,6 +64,11 @@ def _checkpoint_model(path: PathLike, check: Optional[Callable[[TrainConfig], No
     return state, cfg, model
 
 
+def run_config(path: PathLike) -> TrainConfig:
+    """The settings of a run directory or checkpoint file (its task, model, data...), without building its model."""
+    return TrainConfig(**load_checkpoint(checkpoint_path(path))["config"])
+
+
 def load_run_model(path: PathLike):
     """(config, model with its trained weights, input image shape (C, H, W), or None for the audio tasks) of a run
     directory or checkpoint file, without reading any data."""
@@ -97,11 +102,13 @@ def evaluate_run(path: PathLike, data_dir: Optional[str] = None, split: Optional
     parameters.
     """
     run = load_run(path, data_dir, split)
-    cfg, task = run.config, get_task(run.config.task)
-    loss, metric = task.evaluate(run.model, run.x_test, run.y_test, cfg.eval_batch_size)
+    cfg = run.config
+    task = get_task(cfg.task).configured(cfg)
+    loss, metric, others = task.evaluate_all(run.model, run.x_test, run.y_test, cfg.eval_batch_size)
     return {"checkpoint": str(Path(path)), "model": cfg.model, "task": task.name, "dataset": cfg.dataset,
             "split": cfg.split, "epoch": run.epoch, "metric": task.metric, "test_loss": loss,
-            f"test_{task.metric}": metric, f"test_{task.unit}": len(run.y_test),
+            f"test_{task.metric}": metric, **{f"test_{k}": v for k, v in others.items()},
+            f"test_{task.unit}": len(run.y_test),
             "parameters": count_parameters(run.model)}
 
 
@@ -126,4 +133,4 @@ def summarize_result(result: dict) -> str:
 
 
 __all__ = ["LoadedRun", "checkpoint_path", "evaluate_run", "git_commit", "load_run", "load_run_model", "read_result",
-           "summarize_result"]
+           "run_config", "summarize_result"]

@@ -8,6 +8,10 @@
 * ``timit``: TIMIT next-frame spectrum prediction (Sec. 4.3): regression, ``log_magnitude_mse`` of the predicted
   complex spectrum against the true next frame's log-magnitudes, averaged over (T, F); metric that MSE on the test
   part (equal to the test loss).
+* ``reconstruction``: MRI reconstruction from undersampled k-space (fastMRI, Zbontar et al., 2018): the input is the
+  zero-filled complex image (inverse FFT of the masked k-space), the target the fully sampled complex image; loss
+  complex L1 (or ``--loss``), averaged over pixels; metric PSNR of the magnitude images per volume, with NMSE, SSIM
+  and the phase error beside it (``metrics.volume_metrics``), each averaged over the test volumes.
 
 Every loss is a per-example mean (over notes, or over frames and bins) summed over the batch's examples
 (``loss_sum``); the loop divides by the global batch size, so one process and DDP ranks agree as for images.
@@ -19,7 +23,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from ..data import AUDIO_DATASETS, DATASETS, NUM_CLASSES, load_split
+from ..data import AUDIO_DATASETS, DATASETS, NUM_CLASSES, RECONSTRUCTION_DATASETS, load_split
 from ..models import model_arguments
 
 
@@ -107,6 +111,15 @@ class Task:
     def evaluate(self, model: nn.Module, x, y, batch_size: int) -> tuple[float, float]:
         """(mean loss, metric) of ``model`` in eval mode on (x, y), in batches."""
         raise NotImplementedError
+
+    def evaluate_all(self, model: nn.Module, x, y, batch_size: int) -> tuple[float, float, dict]:
+        """(mean loss, metric, the task's other test metrics by name) of ``model`` in eval mode: the epoch's report
+        (``test_<name>`` columns beside ``test_<short>``); none besides the metric by default."""
+        return (*self.evaluate(model, x, y, batch_size), {})
+
+    def configured(self, cfg) -> "Task":
+        """This task with the run's own settings applied (the reconstruction task's ``loss``); itself by default."""
+        return self
 
     def format(self, value: float) -> str:
         """The metric as people read it in the command's output (4 decimals by default)."""
@@ -217,9 +230,82 @@ class Timit(Task):
         return mse, mse
 
 
-TASKS = {t.name: t for t in (Classification(), MusicNet(), Timit())}
+class Reconstruction(Task):
+    """MRI reconstruction (fastMRI, Zbontar et al., 2018): zero-filled complex image in, fully sampled one out.
+
+    The data (``data.mri``) give complex (N, 1, H, W) inputs and targets scaled per volume, and the volume of each
+    slice (``y.volumes``); masks and the demo's phase maps depend on the data seed (0), not on the run's seed, so runs
+    of every seed are tested on the same inputs. Test metrics per volume on magnitude images as fastMRI's (NMSE,
+    PSNR, SSIM with the volume's maximum as data range) plus the phase error inside the object, averaged over volumes.
+    """
+    name = "reconstruction"
+    datasets = RECONSTRUCTION_DATASETS
+    metric, short, metric_label = "psnr", "psnr", "PSNR (dB)"
+    loss_label = "complex L1"
+    unit = "slices"
+    eval_batch_size = 16
+    model_prefix = "complex_unet"
+    extra_metrics = ("nmse", "ssim", "phase_error")
+    LOSSES = {"l1": "complex L1", "mse": "complex MSE", "magnitude-phase": "magnitude-phase"}
+    DEFAULT_LOSS = "l1"
+
+    def __init__(self, loss: str = DEFAULT_LOSS) -> None:
+        if loss not in self.LOSSES:
+            raise ValueError(f"unknown loss {loss!r} for the reconstruction task; choose from {', '.join(self.LOSSES)}")
+        self.loss = loss
+        self.loss_label = self.LOSSES[loss]
+
+    def configured(self, cfg) -> "Reconstruction":
+        return Reconstruction(getattr(cfg, "loss", None) or self.DEFAULT_LOSS)
+
+    def load_options(self, cfg) -> dict:
+        # the run's undersampling (a plain namespace, as deepcomplex.evaluate's, gets the defaults)
+        return {k: getattr(cfg, k, RECONSTRUCTION_SETTINGS[k]) for k in ("acceleration", "center_fraction", "mask")}
+
+    def loss_sum(self, outputs, targets):
+        from ..functional.loss import complex_l1_loss, complex_mse_loss, magnitude_phase_loss
+
+        fn = {"l1": complex_l1_loss, "mse": complex_mse_loss, "magnitude-phase": magnitude_phase_loss}[self.loss]
+        return fn(outputs, targets, reduction="none").flatten(1).mean(1).sum()
+
+    def evaluate(self, model, x, y, batch_size):
+        return self.evaluate_all(model, x, y, batch_size)[:2]
+
+    @torch.no_grad()
+    def evaluate_all(self, model, x, y, batch_size):
+        """Volume by volume (their slices in order): the loss per slice, and the metrics of each volume's stack."""
+        from .metrics import volume_metrics
+
+        model.eval()
+        volumes = torch.as_tensor(y.volumes)
+        loss, sums = 0.0, {}
+        ids = torch.unique(volumes)
+        for v in ids:
+            rows = torch.nonzero(volumes == v).flatten()
+            preds, targets = [], []
+            for i in range(0, len(rows), batch_size):
+                idx = rows[i:i + batch_size]
+                out, t = model(x[idx]), y[idx]
+                loss += self.loss_sum(out, t).item()
+                preds.append(out.flatten(0, 1))
+                targets.append(t.flatten(0, 1))
+            for key, value in volume_metrics(torch.cat(targets), torch.cat(preds)).items():
+                sums[key] = sums.get(key, 0.0) + float(value)
+        means = {k: s / max(len(ids), 1) for k, s in sums.items()}
+        psnr = means.pop("psnr", float("nan"))
+        return loss / max(len(volumes), 1), psnr, means
+
+    def format(self, value: float) -> str:
+        return f"{value:.2f} dB"
+
+
+TASKS = {t.name: t for t in (Classification(), MusicNet(), Timit(), Reconstruction())}
 DATASET_TASK = {d: name for name, t in TASKS.items() for d in t.datasets}
-assert set(DATASET_TASK) == set(DATASETS + AUDIO_DATASETS)
+assert set(DATASET_TASK) == set(DATASETS + AUDIO_DATASETS + RECONSTRUCTION_DATASETS)
+
+
+# the settings of TrainConfig that only the reconstruction task reads, with their defaults
+RECONSTRUCTION_SETTINGS = {"acceleration": 4, "center_fraction": None, "mask": "random", "loss": None}
 
 
 def get_task(name: str) -> Task:
@@ -245,9 +331,15 @@ def check_config(cfg) -> None:
             raise ValueError(f"model {cfg.model!r} is made for the {other.name} task, not {task.name}")
     if task.model_prefix and not cfg.model.startswith(task.model_prefix):
         raise ValueError(f"model {cfg.model!r} does not fit the {task.name} task: choose a {task.model_prefix}* model")
+    if task.name != "reconstruction":
+        given = [f"{k}={getattr(cfg, k)!r}" for k, default in RECONSTRUCTION_SETTINGS.items()
+                 if getattr(cfg, k, default) != default]
+        if given:
+            raise ValueError(f"{', '.join(given)} set the reconstruction task's undersampling and loss; this is a "
+                             f"{task.name} run (pass --task reconstruction)")
     if task.name != "classification" and cfg.augment != "none":
         raise ValueError(f"augment {cfg.augment!r} flips and shifts images; the {task.name} task takes none "
                          f"(use a recipe without augmentation, e.g. --recipe paper)")
 
 
-__all__ = ["Task", "TASKS", "get_task", "check_config", "evaluate"]
+__all__ = ["Task", "TASKS", "RECONSTRUCTION_SETTINGS", "Reconstruction", "get_task", "check_config", "evaluate"]
