@@ -117,8 +117,9 @@ def _train_parser(sub) -> None:
     p = sub.add_parser("train", help="train a registered model", description="Train a registered model; writes "
                        "metrics.csv, checkpoint.pt (every epoch), result.json and curves.png into --out.",
                        formatter_class=_HelpFormatter)
-    p.add_argument("--model", default=TrainConfig.model, choices=list_models(), metavar="MODEL",
-                   help=f"a registered model: {', '.join(list_models())} (default: %(default)s)")
+    p.add_argument("--model", default=None, choices=list_models(), metavar="MODEL",
+                   help=f"a registered model: {', '.join(list_models())} (default: the task's: "
+                        f"{', '.join(f'{t.default_model} for {n}' for n, t in TASKS.items())})")
     p.add_argument("--model-arg", action="append", default=[], metavar="KEY=VALUE", dest="model_args",
                    help="keyword argument of the model's constructor, e.g. shear=coshrem (repeatable)")
     p.add_argument("--task", default="classification", choices=list(TASKS),

@@ -17,7 +17,7 @@ from .tasks import Reconstruction, check_config, get_task
 @dataclass
 class TrainConfig:
     """Everything that defines a run; stored in its checkpoint and result."""
-    model: str = "coshnet_tiny"
+    model: Optional[str] = None    # None: the task's (coshnet_tiny, musicnet_shallow, timit_convlstm, complex_unet)
     model_args: dict = dataclasses.field(default_factory=dict)
     dataset: Optional[str] = None  # None: the task's ("fashion-mnist" for classification, "musicnet", "timit")
     split: Optional[str] = None    # None: the dataset's default ("60k" for the MNIST family, else "standard")
@@ -55,6 +55,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         _check_numbers(self)
         task = get_task(self.task)
+        if self.model is None:
+            self.model = task.default_model
         if self.dataset is None:
             self.dataset = task.default_dataset
         if self.eval_batch_size is None:

@@ -55,7 +55,8 @@ class Task:
     ``metric_label`` (for people), ``higher_is_better``; ``train_stat`` (a history column of a training statistic,
     or None); ``loss_label``; ``unit`` (what one example is: ``<unit>_per_second``, eval's ``test_<unit>``);
     ``fills`` (the model arguments filled in from the data when the model takes them); ``eval_batch_size``
-    (its default); ``model_prefix`` (the registered models made for it, by name; None: any other model).
+    (its default); ``model_prefix`` (the registered models made for it, by name; None: any other model);
+    ``default_model`` (the model a run trains unless told).
     """
     name = ""
     datasets: tuple = ()
@@ -68,6 +69,7 @@ class Task:
     # coshnet_tiny test images took 5.3 s at 1000, 3.0 s at 256)
     eval_batch_size = 256
     model_prefix: Optional[str] = None
+    default_model = "coshnet_tiny"
 
     @property
     def default_dataset(self) -> str:
@@ -166,6 +168,7 @@ class MusicNet(Task):
     unit = "windows"
     fills = ("window",)
     model_prefix = "musicnet_"
+    default_model = "musicnet_shallow"
 
     def load_options(self, cfg) -> dict:
         # the windows are as long as the model's input (its ``window`` argument, else the paper's 4096 samples)
@@ -211,6 +214,7 @@ class Timit(Task):
     fills = ("n_freq",)
     eval_batch_size = 100  # sequences of 50 frames: a ConvLSTM's gates for 1000 of them at once would take GBs
     model_prefix = "timit_"
+    default_model = "timit_convlstm"
 
     def fill_values(self, cfg, x) -> dict:
         return {"n_freq": x.shape[-1]}
@@ -240,11 +244,12 @@ class Reconstruction(Task):
     """
     name = "reconstruction"
     datasets = RECONSTRUCTION_DATASETS
-    metric, short, metric_label = "psnr", "psnr", "PSNR (dB)"
+    metric, short, metric_label = "psnr", "psnr", "PSNR"
     loss_label = "complex L1"
     unit = "slices"
     eval_batch_size = 16
     model_prefix = "complex_unet"
+    default_model = "complex_unet"
     extra_metrics = ("nmse", "ssim", "phase_error")
     LOSSES = {"l1": "complex L1", "mse": "complex MSE", "magnitude-phase": "magnitude-phase"}
     DEFAULT_LOSS = "l1"
