@@ -76,4 +76,9 @@ def small_registry_model(name: str, batch: int = 3) -> tuple[torch.nn.Module, to
         kwargs = dict(window=1024)
     elif name in ("complex_vit_tiny", "complex_vit_tiny_real", "coshvit_tiny"):
         kwargs = dict(depth=1)  # one encoder layer: the same layer types, a quarter of the tracing
+    elif name in ("complex_unet", "complex_unet_real"):
+        # two levels, 4 wide; no batch norm: in training mode its backward couples every element of a channel, so a
+        # CReLU kink crossed by float32 rounding (eager kernels vs the traced graph) moves every input gradient past
+        # the compile test's tolerance; tests/test_models_unet.py compiles and exports the normalized models
+        kwargs = dict(base_channels=4, depth=2, norm="none")
     return create_model(name, **kwargs), example_input(name, batch, **kwargs)

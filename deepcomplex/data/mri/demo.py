@@ -22,13 +22,14 @@ from .masks import MASK_TYPES, slice_seed
 from .slices import SliceSet
 
 __all__ = ["load_mri_demo", "synthetic_phase", "mni_template_path", "DEMO_SHAPE", "ORIENTATIONS", "DEMO_PARTS",
-           "TEST_FRACTION", "SPLIT_GAP"]
+           "TEST_FRACTION", "TEST_SLABS", "SPLIT_GAP"]
 
 DEMO_SHAPE = (128, 128)
 ORIENTATIONS = ("sagittal", "coronal", "axial")  # the template's axes 0, 1, 2 (RAS: x, y, z)
 DEMO_PARTS = ("train", "test")
-TEST_FRACTION = 0.2  # of each orientation's slice positions, the central slab
-SPLIT_GAP = 4  # slice positions on each side of the test slab that belong to neither part
+TEST_FRACTION = 0.2  # of each orientation's slice positions: two slabs of 10 %, mirror images of each other
+TEST_SLABS = ((0.25, 0.35), (0.65, 0.75))  # where they lie, as fractions of the span of kept positions
+SPLIT_GAP = 4  # slice positions on each side of a test slab that belong to neither part
 _TEMPLATE = "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
 _OBJECT_LEVEL = 0.1  # a voxel is inside the head above this fraction of the template's maximum
 _MIN_OBJECT = 0.05  # slices with less of their voxels inside are dropped
@@ -90,14 +91,19 @@ def _template_slices() -> tuple:
 
 
 def _split(positions: np.ndarray) -> dict:
-    """part -> bool mask over ``positions``: the central TEST_FRACTION slab is test, SPLIT_GAP on each side neither."""
+    """part -> bool mask over ``positions``: the two TEST_SLABS are test, SPLIT_GAP positions on each side of them
+    neither, the rest train (three slabs: both ends and the middle)."""
     lo, hi = int(positions.min()), int(positions.max())
     span = hi - lo + 1
-    size = max(1, round(TEST_FRACTION * span))
-    start = lo + (span - size) // 2
-    test = (positions >= start) & (positions < start + size)
-    train = (positions < start - SPLIT_GAP) | (positions >= start + size + SPLIT_GAP)
-    return {"train": train, "test": test}
+    size = max(1, round(TEST_FRACTION / len(TEST_SLABS) * span))
+    test = np.zeros(len(positions), bool)
+    near = np.zeros(len(positions), bool)
+    for k, (start, _) in enumerate(TEST_SLABS):
+        # the second slab mirrors the first about the middle of the span (the template is left-right symmetric)
+        first = lo + round(start * span) if k == 0 else hi - (round(TEST_SLABS[0][0] * span) + size - 1)
+        test |= (positions >= first) & (positions < first + size)
+        near |= (positions >= first - SPLIT_GAP) & (positions < first + size + SPLIT_GAP)
+    return {"train": ~near, "test": test}
 
 
 def synthetic_phase(shape: tuple, rng: np.random.Generator) -> np.ndarray:
@@ -154,9 +160,11 @@ def load_mri_demo(part: str = "train", acceleration: float = 4, center_fraction:
     slice, and ``s`` the largest zero-filled magnitude of the volume. A volume is one orientation of one part
     (``v.volumes``: 0 sagittal, 1 coronal, 2 axial); ``v.slices`` is the slice position along that axis.
 
-    The parts are disjoint slabs: per orientation the central contiguous 20 % of the kept slice positions are the
-    test part, 4 positions (8 mm) on each side belong to neither, the rest is the train part. The template is
-    left-right symmetric, so the central sagittal test slab has no mirror image in train. Caveats: the orientations
+    The parts are disjoint slabs: per orientation two slabs of 10 % of the kept slice positions each, at a quarter of
+    the span from either end (around 30 % and 70 %: mirror images of each other), are the test part, 4 positions
+    (8 mm) on each side of them belong to neither, the rest (both ends and the middle) is the train part, so both
+    parts hold central and outer anatomy. The template is left-right symmetric, so a sagittal test slice's mirror
+    image is a test slice too, never a training one. Caveats: the orientations
     still cross each other (a test axial slice meets train sagittal and coronal slices in some voxels), and the
     template is the average of 152 brains, smoother than one subject's scan. The template's slices are read once and
     cached (both parts, every option).
