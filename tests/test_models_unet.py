@@ -25,7 +25,7 @@ def _cx(*shape) -> torch.Tensor:
     return crandn(*shape, dtype=torch.complex64)
 
 
-def _hand_count(widths, cin=1, cout=1, norm="naive", activation="crelu", down="maxpool", up="upsample",
+def _hand_count(widths, cin=1, cout=1, norm="instance", activation="crelu", down="maxpool", up="upsample",
                 is_complex=True) -> int:
     """Counted layer by layer: every conv, norm and activation of the U-Net listed with its own formula."""
     layers = []  # (kind, k, in, out, bias) for convs, (kind, channels) for the others
@@ -56,6 +56,12 @@ def _hand_count(widths, cin=1, cout=1, norm="naive", activation="crelu", down="m
     return total
 
 
+def _random_head(model):
+    """``model`` with its last convolution drawn as a fresh layer's (a residual net's starts at zero: the identity)."""
+    model.head.reset_parameters()
+    return model
+
+
 def test_registered_with_the_same_arguments():
     assert set(NAMES) <= set(list_models())
     complex_args = model_arguments("complex_unet")
@@ -65,15 +71,16 @@ def test_registered_with_the_same_arguments():
 
 
 def test_default_counts_by_hand():
-    # complex, widths 16/32/64/128, naive BN (4 reals per channel), CReLU, max pooling, bilinear up + 1x1 conv:
-    enc = (2 * 9 * 1 * 16 + 2 * 9 * 16 * 16 + 2 * 4 * 16) + (2 * 9 * 16 * 32 + 2 * 9 * 32 * 32 + 2 * 4 * 32) \
-        + (2 * 9 * 32 * 64 + 2 * 9 * 64 * 64 + 2 * 4 * 64)
-    bottleneck = 2 * 9 * 64 * 128 + 2 * 9 * 128 * 128 + 2 * 4 * 128
+    # complex, widths 16/32/64/128, instance norm (ComplexGroupNorm: symmetric 2x2 gamma, complex beta: 5 reals per
+    # channel), CReLU, max pooling, bilinear up + 1x1 conv:
+    enc = (2 * 9 * 1 * 16 + 2 * 9 * 16 * 16 + 2 * 5 * 16) + (2 * 9 * 16 * 32 + 2 * 9 * 32 * 32 + 2 * 5 * 32) \
+        + (2 * 9 * 32 * 64 + 2 * 9 * 64 * 64 + 2 * 5 * 64)
+    bottleneck = 2 * 9 * 64 * 128 + 2 * 9 * 128 * 128 + 2 * 5 * 128
     ups = 2 * (128 * 64 + 64) + 2 * (64 * 32 + 32) + 2 * (32 * 16 + 16)
-    dec = (2 * 9 * 128 * 64 + 2 * 9 * 64 * 64 + 2 * 4 * 64) + (2 * 9 * 64 * 32 + 2 * 9 * 32 * 32 + 2 * 4 * 32) \
-        + (2 * 9 * 32 * 16 + 2 * 9 * 16 * 16 + 2 * 4 * 16)
+    dec = (2 * 9 * 128 * 64 + 2 * 9 * 64 * 64 + 2 * 5 * 64) + (2 * 9 * 64 * 32 + 2 * 9 * 32 * 32 + 2 * 5 * 32) \
+        + (2 * 9 * 32 * 16 + 2 * 9 * 16 * 16 + 2 * 5 * 16)
     head = 2 * (16 * 1 + 1)
-    assert count_parameters(create_model("complex_unet")) == enc + bottleneck + ups + dec + head == 900_386
+    assert count_parameters(create_model("complex_unet")) == enc + bottleneck + ups + dec + head == 901_090
     real = create_model("complex_unet_real")
     assert real.widths == (22, 45, 91, 181)
     assert count_parameters(real) == _hand_count((22, 45, 91, 181), is_complex=False) == 901_437
@@ -123,11 +130,12 @@ def test_real_twin_widths_grid_and_explicit_widths():
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("shape", [(2, 1, 16, 16), (3, 1, 15, 21), (1, 1, 1, 1), (2, 1, 9, 4)])
 def test_shapes_any_size_complex64(name, shape):
-    model = create_model(name, base_channels=4, depth=2).eval()  # training needs > 1 value per bottleneck channel
+    # batch norm (in eval) takes a 1 x 1 bottleneck; instance norm needs > 1 value per sample and channel
+    model = create_model(name, base_channels=4, depth=2, norm="naive").eval()
     with torch.no_grad():
         y = model(_cx(*shape))
     assert y.shape == shape and y.dtype == torch.complex64
-    if shape[0] * shape[2] * shape[3] > 16:
+    if shape[0] * shape[2] * shape[3] > 16:  # training needs > 1 value per bottleneck channel
         assert model.train()(_cx(*shape)).shape == shape
     multi = create_model(name, in_channels=3, out_channels=2, base_channels=4, depth=2, residual=False)
     assert multi(_cx(2, 3, 7, 11)).shape == (2, 2, 7, 11)
@@ -144,11 +152,13 @@ def test_example_input(name):
 def test_residual_is_the_identity_when_the_head_is_zero(name):
     model = create_model(name, base_channels=4, depth=2)
     x = _cx(2, 1, 10, 13)
-    assert not torch.equal(model(x), x)
+    assert torch.equal(model(x), x)  # the head starts at zero: an untrained residual net returns its input
+    assert not torch.equal(_random_head(model)(x), x)
     with torch.no_grad():
         model.head.weight.zero_()
         model.head.bias.zero_()
     assert torch.equal(model(x), x)
+    assert create_model(name, base_channels=4, depth=2, residual=False).head.weight.abs().sum() > 0
     plain = create_model(name, base_channels=4, depth=2, residual=False)
     plain.load_state_dict(model.state_dict())
     assert torch.equal(plain(x), torch.zeros_like(x))
@@ -170,7 +180,7 @@ def test_real_twin_reads_re_then_im_and_returns_them_in_order():
 @pytest.mark.parametrize("name", NAMES)
 def test_padding_is_zeros_bottom_right_then_cropped(name):
     """On a 2**depth-indivisible size the model is the model of the zero-padded input, cropped."""
-    model = create_model(name, base_channels=3, depth=2).eval()
+    model = _random_head(create_model(name, base_channels=3, depth=2)).eval()
     x = _cx(2, 1, 10, 7)
     padded = torch.nn.functional.pad(x, (0, 1, 0, 2))  # 12 x 8
     with torch.no_grad():
@@ -196,7 +206,7 @@ def test_gradcheck_complex128(name, opts):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_train_and_eval_batch_norm(name):
-    model = create_model(name, base_channels=4, depth=2)
+    model = _random_head(create_model(name, base_channels=4, depth=2, norm="naive"))
     norms = [m for m in model.modules() if isinstance(m, (torch.nn.BatchNorm2d, cnn.NaiveComplexBatchNorm2d))]
     assert len(norms) == 2 * 5  # two per block: 2 encoder levels, the bottleneck, 2 decoder levels
     x = _cx(4, 1, 8, 8)
@@ -213,7 +223,7 @@ def test_train_and_eval_batch_norm(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_state_dict_round_trip(name, tmp_path):
-    model = create_model(name, base_channels=3, depth=2, norm="whitening", activation="modrelu")
+    model = _random_head(create_model(name, base_channels=3, depth=2, norm="whitening", activation="modrelu"))
     model(_cx(4, 1, 8, 8))  # running statistics away from their initial values
     torch.save(model.state_dict(), tmp_path / "w.pt")
     fresh = create_model(name, base_channels=3, depth=2, norm="whitening", activation="modrelu")
@@ -221,7 +231,7 @@ def test_state_dict_round_trip(name, tmp_path):
     x = _cx(2, 1, 8, 8)
     with torch.no_grad():
         assert torch.equal(fresh.eval()(x), model.eval()(x))
-    assert not torch.equal(create_model(name, base_channels=3, depth=2).eval()(x), model(x))
+    assert not torch.equal(_random_head(create_model(name, base_channels=3, depth=2)).eval()(x), model(x))
 
 
 @pytest.mark.parametrize("name", NAMES)

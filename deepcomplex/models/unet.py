@@ -22,12 +22,14 @@ strided, up and final convolutions always have one. Any H, W: the input is zero-
 of :math:`2^D` and the output cropped back.
 
 Parameter counts (real numbers; a complex one counts two): complex k x k convolution :math:`2 (k^2 c_{in} c_{out} +
-c_{out} b)`, naive complex BN :math:`4c`, whitening complex BN :math:`5c` (symmetric 2x2 gamma, complex beta), ModReLU
-:math:`c`; real convolution :math:`k^2 c_{in} c_{out} + c_{out} b`, BatchNorm2d :math:`2c`. The real twin takes
+c_{out} b)`, naive complex BN :math:`4c`, whitening complex BN and complex instance norm :math:`5c` (symmetric 2x2
+gamma, complex beta), ModReLU :math:`c`; real convolution :math:`k^2 c_{in} c_{out} + c_{out} b`, BatchNorm2d and
+GroupNorm :math:`2c`. With ``residual=True`` the last convolution starts at zero, so an untrained network returns its
+input (the zero-filled image) and training learns the correction. The real twin takes
 :math:`2 \\cdot` ``in_channels`` real channels (the Re parts of the input channels, then their Im parts) and returns
-:math:`2 \\cdot` ``out_channels`` read the same way. Defaults (16 wide, depth 3, naive BN, CReLU, max pooling,
-bilinear upsampling): ``complex_unet`` 900,386; ``complex_unet_real`` automatically sized (see ``real_unet_widths``)
-to widths (22, 45, 91, 181), 901,437 (+0.12 %). The real twin's widths come within 2 % of the complex count for
+:math:`2 \\cdot` ``out_channels`` read the same way. Defaults (16 wide, depth 3, instance norm, CReLU, max pooling,
+bilinear upsampling): ``complex_unet`` 901,090; ``complex_unet_real`` automatically sized (see ``real_unet_widths``)
+to widths (22, 45, 91, 181), 901,437 (+0.04 %). The real twin's widths come within 2 % of the complex count for
 depth >= 3 (base_channels >= 2) and depth 2 (base_channels >= 4); a depth-1 net has too few widths to tune.
 """
 from __future__ import annotations
@@ -61,7 +63,7 @@ def _check_options(name: str, norm: str, activation: str, down: str, up: str) ->
             raise ValueError(f"{name}: unknown {what} {value!r}; choose from {', '.join(map(repr, allowed))}")
 
 
-def unet_parameter_count(widths: Sequence[int], in_channels: int = 1, out_channels: int = 1, norm: str = "naive",
+def unet_parameter_count(widths: Sequence[int], in_channels: int = 1, out_channels: int = 1, norm: str = "instance",
                          activation: str = "crelu", down: str = "maxpool", up: str = "upsample",
                          is_complex: bool = True) -> int:
     """Real parameters of the U-Net of per-level widths ``widths`` (length depth + 1), from the layer formulas.
@@ -77,7 +79,7 @@ def unet_parameter_count(widths: Sequence[int], in_channels: int = 1, out_channe
 
     Example:
         >>> unet_parameter_count((16, 32, 64, 128))
-        900386
+        901090
     """
     cx = 2 if is_complex else 1  # reals per weight
     block_bias = 1 if norm == "none" else 0
@@ -111,7 +113,7 @@ def _round(x: float) -> int:
 
 
 def real_unet_widths(in_channels: int = 1, out_channels: int = 1, base_channels: int = 16, depth: int = 3,
-                     norm: str = "naive", activation: str = "crelu", down: str = "maxpool",
+                     norm: str = "instance", activation: str = "crelu", down: str = "maxpool",
                      up: str = "upsample") -> tuple[int, ...]:
     """Widths of the real twin whose parameter count is closest to ``complex_unet``'s with the same arguments.
 
@@ -170,7 +172,7 @@ class ComplexUNet(KindPreservingModule):
         norm (str): ``'naive'`` (``NaiveComplexBatchNorm2d``), ``'whitening'`` (``ComplexBatchNorm2d``),
             ``'instance'`` (``ComplexGroupNorm(c, c)``: whitening per sample and channel, as fastMRI's U-Net
             normalizes each instance; the twin's ``GroupNorm(c, c)``; the same in training and eval) or ``'none'``.
-            Default: ``'naive'``
+            Default: ``'instance'``
         activation (str): ``'crelu'`` or ``'modrelu'`` (one learned bias per channel). Default: ``'crelu'``
         down (str): ``'maxpool'`` (``ComplexMaxPool2d(2)``, max by modulus) or ``'stride'`` (3x3 stride-2
             convolution). Default: ``'maxpool'``
@@ -191,7 +193,7 @@ class ComplexUNet(KindPreservingModule):
     """
 
     def __init__(self, in_channels: int = 1, out_channels: int = 1, widths: Sequence[int] = (16, 32, 64, 128),
-                 norm: str = "naive", activation: str = "crelu", down: str = "maxpool", up: str = "upsample",
+                 norm: str = "instance", activation: str = "crelu", down: str = "maxpool", up: str = "upsample",
                  residual: bool = True, is_complex: bool = True, name: Optional[str] = None) -> None:
         super().__init__()
         self.name = name or ("complex_unet" if is_complex else "complex_unet_real")
@@ -310,9 +312,9 @@ def _example_image(batch: int, in_channels: int = 1, **kwargs) -> torch.Tensor:
 
 @register_model(example_input=_example_image)
 def complex_unet(in_channels: int = 1, out_channels: int = 1, base_channels: int = 16, depth: int = 3,
-                 norm: str = "naive", activation: str = "crelu", down: str = "maxpool", up: str = "upsample",
+                 norm: str = "instance", activation: str = "crelu", down: str = "maxpool", up: str = "upsample",
                  residual: bool = True) -> ComplexUNet:
-    """Complex U-Net for image reconstruction, widths base_channels * 2**level (900,386 real parameters at the
+    """Complex U-Net for image reconstruction, widths base_channels * 2**level (901,090 real parameters at the
     defaults); see ``deepcomplex.models.unet``."""
     check_positive_ints("complex_unet", base_channels=base_channels, depth=depth)
     widths = [base_channels * 2 ** level for level in range(depth + 1)]
@@ -321,12 +323,12 @@ def complex_unet(in_channels: int = 1, out_channels: int = 1, base_channels: int
 
 @register_model(example_input=_example_image)
 def complex_unet_real(in_channels: int = 1, out_channels: int = 1, base_channels: Optional[int] = 16,
-                      depth: int = 3, norm: str = "naive", activation: str = "crelu", down: str = "maxpool",
+                      depth: int = 3, norm: str = "instance", activation: str = "crelu", down: str = "maxpool",
                       up: str = "upsample", residual: bool = True,
                       widths: Optional[Sequence[int]] = None) -> ComplexUNet:
     """Real twin of complex_unet (Re/Im as channels; real Conv2d, BatchNorm2d for either norm, ReLU for either
     activation), sized to the complex_unet built with the same arguments: its widths are ``real_unet_widths`` of
-    them, within 2 % of its parameter count (901,437 against 900,386 at the defaults); ``base_channels`` is the
+    them, within 2 % of its parameter count (901,437 against 901,090 at the defaults); ``base_channels`` is the
     complex model's (None: 16). ``widths`` (length depth + 1) sets the real widths explicitly instead."""
     name = "complex_unet_real"
     base_channels = 16 if base_channels is None else base_channels

@@ -13,40 +13,11 @@ from typing import Any, Optional, Protocol, Union
 import numpy as np
 import torch
 
+from .._index import row_index
+
 __all__ = ["SliceSet", "LazySlices", "SliceSource"]
 
 Index = Union[int, slice, torch.Tensor]
-
-
-def _as_index(name: str, index: Any, n: int) -> Index:
-    """An int, a slice or an int64 tensor of rows (negative rows counted from the end; bool masks converted)."""
-    if isinstance(index, (int, np.integer)) and not isinstance(index, bool):
-        i = int(index)
-        if not -n <= i < n:
-            raise IndexError(f"{name}: row {i} is out of range for {n} slices")
-        return i % n
-    if isinstance(index, slice):
-        return index
-    if isinstance(index, torch.Tensor):
-        t = index
-    elif isinstance(index, (np.ndarray, list, tuple, range)):
-        t = torch.as_tensor(np.asarray(index))
-        if t.numel() == 0:
-            t = t.to(torch.int64)
-    else:
-        raise TypeError(f"{name} is indexed by an int, a slice, a list or an integer/bool tensor, got "
-                        f"{type(index).__name__}")
-    if t.dtype == torch.bool:
-        if t.shape != (n,):
-            raise IndexError(f"{name}: boolean index of shape {tuple(t.shape)} for {n} slices")
-        return t.nonzero().flatten()
-    if t.is_floating_point() or t.is_complex() or t.dim() > 1:
-        raise IndexError(f"{name} is indexed by a 1-D integer tensor, got dtype {t.dtype} and shape "
-                         f"{tuple(t.shape)}")
-    t = t.to(torch.int64).reshape(-1)
-    if len(t) and (int(t.min()) < -n or int(t.max()) >= n):
-        raise IndexError(f"{name}: rows {t.min().item()}..{t.max().item()} are out of range for {n} slices")
-    return t % max(n, 1)
 
 
 def _rows(index: Index, n: int) -> torch.Tensor:
@@ -105,11 +76,11 @@ class SliceSet:
         return self.images.dtype
 
     def __getitem__(self, index: Any) -> torch.Tensor:
-        return self.images[_as_index("SliceSet", index, len(self))]
+        return self.images[row_index("SliceSet", index, len(self))]
 
     def subset(self, index: Any) -> "SliceSet":
         """A new SliceSet of the rows at ``index`` (int tensor, list, slice, bool mask or int), in that order."""
-        rows = _rows(_as_index("SliceSet", index, len(self)), len(self))
+        rows = _rows(row_index("SliceSet", index, len(self)), len(self))
         return SliceSet(self.images[rows], self.volumes[rows], self.slices[rows])
 
     def __iter__(self):
@@ -178,13 +149,13 @@ class LazySlices:
         return self.source.slices[self.rows]
 
     def __getitem__(self, index: Any) -> torch.Tensor:
-        idx = _as_index("LazySlices", index, len(self))
+        idx = row_index("LazySlices", index, len(self))
         out = self.source.read(self.rows[_rows(idx, len(self))], self.which)
         return out[0] if isinstance(idx, int) else out
 
     def subset(self, index: Any) -> "LazySlices":
         """A new view of the rows at ``index`` (int tensor, list, slice, bool mask or int), in that order."""
-        rows = self.rows[_rows(_as_index("LazySlices", index, len(self)), len(self))]
+        rows = self.rows[_rows(row_index("LazySlices", index, len(self)), len(self))]
         return LazySlices(self.source, self.which, rows.clone())
 
     def __iter__(self):

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from ..audio import resample
+from .._index import row_index
 from ..idx import DataFormatError, PathLike
 from .files import _find_source, _read, _Source, split_ids
 from .records import (EVAL_START_SECONDS, EVAL_STRIDE, EVAL_WINDOWS, MIN_NOTE, NUM_NOTES, PARTS, TARGET_RATE,
@@ -87,28 +88,6 @@ def _store(source: _Source, ids: list, target_rate: int) -> _Store:
     return _CACHE[key]
 
 
-def _as_index(index: Any, n: int) -> Union[int, slice, torch.Tensor]:
-    if isinstance(index, (int, np.integer)):
-        return int(index)
-    if isinstance(index, slice):
-        return index
-    if isinstance(index, torch.Tensor):
-        t = index
-    elif isinstance(index, (np.ndarray, list, tuple, range)):
-        t = torch.as_tensor(np.asarray(index))
-    else:
-        raise TypeError(f"MusicNet windows are indexed by an int, a slice or an integer/bool tensor, got "
-                        f"{type(index).__name__}")
-    if t.dtype == torch.bool:
-        if t.shape != (n,):
-            raise IndexError(f"boolean index of shape {tuple(t.shape)} for {n} windows")
-        return t.nonzero().flatten()
-    if t.is_floating_point() or t.is_complex() or t.dim() > 1:
-        raise IndexError(f"MusicNet windows are indexed by a 1-D integer tensor, got dtype {t.dtype} and shape "
-                         f"{tuple(t.shape)}")
-    return t.to(torch.int64).reshape(-1)
-
-
 class _WindowView:
     """A lazy, indexable view of windows of a _Store: ``positions`` (N,) are the windows' global start samples."""
 
@@ -138,12 +117,12 @@ class _WindowView:
 
     def subset(self, index: Any) -> "_WindowView":
         """A new view of the windows at ``index`` (int tensor, list, slice or bool mask), in that order."""
-        idx = _as_index(index, len(self))
+        idx = row_index("MusicNet windows", index, len(self))
         pos = self.positions[idx] if not isinstance(idx, int) else self.positions[idx:idx + 1 or None]
         return type(self)(self.store, pos.clone(), self.window)
 
     def __getitem__(self, index: Any) -> torch.Tensor:
-        idx = _as_index(index, len(self))
+        idx = row_index("MusicNet windows", index, len(self))
         if isinstance(idx, int):  # one window, without the batch dimension; IndexError when out of range
             return self._gather(self.positions[idx].reshape(1))[0]
         return self._gather(self.positions[idx])
