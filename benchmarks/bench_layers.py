@@ -17,6 +17,8 @@ Contenders per layer:
           pooling: the real op on the real tensor with the same number of scalars, i.e. 2x the complex element count)
 
 Columns: native/ours > 1 means ours is faster than torch's complex path; ours/real is the cost of going complex.
+The export rows time inference only (benchmarks/layers_export.py): ours = the model exported with
+deepcomplex.export.to_onnx, run in onnxruntime, native = the same model in torch eager.
 The timing machinery (Contender, run_interleaved, summary, inputs, machine info, atomic JSON) is benchmarks/harness.py;
 this script holds the layer groups, the table and the command line. Adding a layer group: a ``*_group`` function that
 returns (rows, contenders) and its entry, with quick and full sizes, in :func:`groups`.
@@ -42,6 +44,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` (and deepcom
 import deepcomplex.backends  # noqa: E402
 import deepcomplex.functional as CF  # noqa: E402,F401  (public API; imported so a broken install fails early)
 import deepcomplex.nn as cnn  # noqa: E402
+from benchmarks.layers_export import export_group  # noqa: E402
 from benchmarks.layers_resampling import resampling_group  # noqa: E402
 from benchmarks.harness import (CDTYPE, RDTYPE, Contender, NativeCoShNetBase, channels_last, crandn,  # noqa: E402
                                 leaf, load_average, machine_info, rrandn, run_interleaved, summary, write_json)
@@ -332,6 +335,7 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
             ("mha", lambda: mha_group(2, 2, 8, (16,))),
             ("encoder_layer", lambda: encoder_layer_group(2, 8, 8, 2, 16)),
             ("vit", lambda: vit_group(2)),
+            ("export", lambda: export_group(2)),
         ]
     return [
         ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
@@ -347,6 +351,7 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
         ("mha", lambda: mha_group(32, 8, 128, (256, 1024))),
         ("encoder_layer", lambda: encoder_layer_group(32, 128, 128, 8, 256)),
         ("vit", lambda: vit_group(128)),
+        ("export", lambda: export_group(128)),
     ]
 
 
@@ -380,7 +385,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     p.add_argument("--only", default=None,
                    help="comma-separated groups to run: conv2d,conv1d,conv3d,linear,activations,pooling,batchnorm,"
-                        "convlstm,coshnet,mha,encoder_layer,vit")
+                        "convlstm,coshnet,mha,encoder_layer,vit,export")
     p.add_argument("--tune-malloc", action="store_true",
                    help="keep freed memory in the process as `deepcomplex train` does (deepcomplex.train.runtime)")
     a = p.parse_args(argv)

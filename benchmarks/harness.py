@@ -1,8 +1,9 @@
 """The timing harness shared by the benchmark scripts (bench_layers.py, bench_peers.py, bench_step.py).
 
-- Timing: a :class:`Contender` is one forward + backward closure; :func:`run_interleaved` times the contenders of one
-  comparison round-robin (the starting contender rotates from repeat to repeat) after a warm-up, with the garbage
-  collector off, so drifting machine load hits them alike; :func:`summary` reduces the samples to median and IQR.
+- Timing: a :class:`Contender` is one forward + backward closure (an :class:`InferenceContender` one forward only);
+  :func:`run_interleaved` times the contenders of one comparison round-robin (the starting contender rotates from
+  repeat to repeat) after a warm-up, with the garbage collector off, so drifting machine load hits them alike;
+  :func:`summary` reduces the samples to median and IQR.
 - Inputs: seeded complex / real normal tensors (:func:`crandn`, :func:`rrandn`, :func:`randn_like`), leaf copies
   and the channels-last layout.
 - Reports: :func:`machine_info` (torch, CPU, threads, load, whether deepcomplex's compiled kernels are loaded) and
@@ -68,6 +69,19 @@ class Contender:
         t0 = time.perf_counter()
         self.step()
         return time.perf_counter() - t0
+
+
+class InferenceContender(Contender):
+    """One forward call and no backward: ``fn()`` runs inference (a model in eval mode without gradients, an
+    onnxruntime session); timed like a :class:`Contender`."""
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self.fn, self.leaves, self.grad = fn, [], None
+        fn()
+        self.samples: list[float] = []
+
+    def step(self) -> None:
+        self.fn()
 
 
 def run_interleaved(contenders: dict[str, Contender], repeats: int, warmup: int) -> None:

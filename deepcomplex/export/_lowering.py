@@ -4,10 +4,12 @@ applies the lowering of one node of an exported graph. Used by ``deepcomplex.exp
 """
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import Callable, Optional
 
+import numpy as np
 import torch
 
 from .._layout import real_dtype_of
@@ -139,19 +141,50 @@ def _exp(x: _Cx) -> _Cx:
 
 
 # --- Fourier transforms as DFT matrix products -----------------------------------------------------------------------
+# The matrices are built once per size with numpy (float64, then rounded to the tensor's dtype) and enter the graph as
+# constants: an exported graph holds them as initializers instead of recomputing them from Range, Cos and Sin on every
+# call. Each transform is one real matrix product on the interleaved [Re, Im] pairs: no gathering of the parts, no
+# stacking of the results.
 
-def _dft(x: _Cx, dim: int, forward: bool, scale: float, out_len: Optional[int] = None) -> _Cx:
-    """The DFT along ``dim`` of a complex value as a real product with the cos/sin matrices (exact in float64)."""
+_NUMPY_DTYPES = {torch.float16: np.float16, torch.float32: np.float32, torch.float64: np.float64}
+
+
+@functools.lru_cache(maxsize=8)
+def _dft_table(kind: str, n: int, forward: bool, scale: float, bins: int, dtype: type) -> np.ndarray:
+    """The real matrix of a DFT of length ``n`` (angle -+2 pi k j / n, times ``scale``) acting on the last axis,
+    computed in float64 and rounded to numpy ``dtype``: ``"c2c"`` (2n, 2n) on interleaved complex pairs, ``"r2c"``
+    (n, 2 bins) from a real signal to its first ``bins`` bins, interleaved, ``"c2r"`` (2 bins, n) from the first
+    ``bins`` bins of a Hermitian spectrum to its real inverse (each bin but DC and Nyquist standing for its conjugate
+    pair too; the imaginary parts of those two ignored, as torch does)."""
+    k = np.arange(n)
+    angle = (-2.0 if forward else 2.0) * np.pi * (np.outer(k, k) % n) / n
+    c, s = np.cos(angle) * scale, np.sin(angle) * scale
+    if kind == "c2c":  # [re, im] @ [[c, s], [-s, c]] = [re c - im s, re s + im c], pair by pair
+        table = np.stack([np.stack([c, s], -1), np.stack([-s, c], -1)], 1).reshape(2 * n, 2 * n)
+    elif kind == "r2c":
+        table = np.stack([c[:, :bins], s[:, :bins]], -1).reshape(n, 2 * bins)
+    else:
+        single = ((k == 0) | (2 * k == n))[:bins, None]  # DC and Nyquist: their own conjugates
+        table = np.stack([np.where(single, 1.0, 2.0) * c[:bins], np.where(single, 0.0, -2.0 * s[:bins])],
+                         1).reshape(2 * bins, n)
+    return table.astype(dtype)
+
+
+def _dft_matrix(kind: str, n: int, forward: bool, scale: float, dtype: torch.dtype, bins: int = 0) -> torch.Tensor:
+    """``_dft_table`` as a constant tensor of ``dtype`` (made from the numpy array, so that a traced graph takes it as
+    a constant rather than recording how it was computed)."""
+    if dtype in _NUMPY_DTYPES:
+        return torch.from_numpy(_dft_table(kind, n, forward, scale, bins, _NUMPY_DTYPES[dtype]))
+    return torch.tensor(_dft_table(kind, n, forward, scale, bins, np.float64), dtype=dtype)
+
+
+def _dft(x: _Cx, dim: int, forward: bool, scale: float) -> _Cx:
+    """The DFT along ``dim`` of a complex value: one real product of its interleaved pairs with the DFT matrix."""
     n = x.t.shape[dim]
-    m = n if out_len is None else out_len
-    k = torch.arange(n, dtype=torch.float64).unsqueeze(1) * torch.arange(m, dtype=torch.float64).unsqueeze(0)
-    angle = (-2.0 if forward else 2.0) * math.pi * torch.remainder(k, n) / n
-    c = (torch.cos(angle) * scale).to(x.t.dtype)
-    s = (torch.sin(angle) * scale).to(x.t.dtype)
-    re, im = x.re.movedim(dim, -1), x.im.movedim(dim, -1)
-    yr = re @ c - im @ s
-    yi = re @ s + im @ c
-    return _pair(yr.movedim(-1, dim), yi.movedim(-1, dim))
+    mat = _dft_matrix("c2c", n, forward, scale, x.t.dtype)
+    t = x.t.movedim(dim, -2) if dim != x.rank - 1 else x.t
+    y = (t.reshape(*t.shape[:-2], 2 * n) @ mat).reshape(t.shape)
+    return _Cx(y.movedim(-2, dim) if dim != x.rank - 1 else y)
 
 
 def _norm_scale(normalization: int, n: int) -> float:
@@ -166,27 +199,34 @@ def _fft_c2c(x, dim, normalization, forward):
 
 
 def _fft_r2c(x, dim, normalization, onesided):
-    y = _fft_c2c(_promote(x), dim, normalization, True)
-    if onesided:
-        d = _dims(dim, x.dim())[-1]
-        y = _Cx(y.t.narrow(d, 0, x.shape[d] // 2 + 1))
+    """Forward FFT of a real tensor: the last of ``dim`` first, real to complex (one-sided or all bins), then the
+    others complex to complex (the transform is separable, so the order does not change it)."""
+    dims = _dims(dim, x.dim())
+    last, n = dims[-1], x.shape[dims[-1]]
+    bins = n // 2 + 1 if onesided else n
+    mat = _dft_matrix("r2c", n, True, _norm_scale(normalization, n), x.dtype, bins)
+    t = x.movedim(last, -1) if last != x.dim() - 1 else x
+    y = (t @ mat).unflatten(-1, (bins, 2))
+    y = _Cx(y.movedim(-2, last) if last != x.dim() - 1 else y)
+    for d in dims[:-1]:
+        y = _dft(y, d, True, _norm_scale(normalization, y.t.shape[d]))
     return y
 
 
 def _fft_c2r(x, dim, normalization, last_dim_size):
-    """Inverse real FFT: the one-sided spectrum made Hermitian along the last dim, then a c2c inverse, real part."""
+    """Inverse real FFT: complex-to-complex inverses along all but the last of ``dim``, then one real product from the
+    one-sided spectrum (read as Hermitian) to the real signal of length ``last_dim_size``."""
     dims = _dims(dim, x.rank)
     last = dims[-1]
     for d in dims[:-1]:
         x = _dft(x, d, False, _norm_scale(normalization, x.t.shape[d]))
     n = int(last_dim_size)
-    half = x.t.shape[last]
-    # the missing bins k = half..n-1 are the conjugates of bins n-k
-    idx = torch.tensor([n - k for k in range(half, n)], dtype=torch.long)
-    tail = x.t.index_select(last, idx)
-    tail = torch.stack([tail[..., 0], -tail[..., 1]], -1)
-    full = _Cx(torch.cat([x.t.narrow(last, 0, min(half, n)), tail], last))
-    return _dft(full, last, False, _norm_scale(normalization, n)).re
+    bins = min(x.t.shape[last], n // 2 + 1)
+    mat = _dft_matrix("c2r", n, False, _norm_scale(normalization, n), x.t.dtype, bins)
+    t = x.t.narrow(last, 0, bins)
+    t = t.movedim(last, -2) if last != x.rank - 1 else t
+    y = t.reshape(*t.shape[:-2], 2 * bins) @ mat
+    return y.movedim(-1, last) if last != x.rank - 1 else y
 
 
 # --- shape ops on the leading (complex) dimensions ----------------------------------------------------------------

@@ -23,7 +23,8 @@ __all__ = ["real_layout", "real_inputs", "to_onnx", "RealLayoutProgram"]
 class RealLayoutProgram(nn.Module):
     """A model's exported graph run with complex tensors as real (..., 2) ones; parameters and buffers live here as
     real tensors (complex ones through ``view_as_real``). Complex inputs are taken, and complex outputs returned, as
-    real (..., 2) tensors."""
+    real (..., 2) tensors. What depends on parameters and buffers only is computed once, when the program is built,
+    and kept as buffers (see ``_fold_constants``)."""
 
     def __init__(self, exported: torch.export.ExportedProgram) -> None:
         super().__init__()
@@ -48,6 +49,42 @@ class RealLayoutProgram(nn.Module):
             if spec.kind != OutputKind.USER_OUTPUT:
                 raise UnsupportedComplexOp("real_layout: the model mutates buffers in forward; export it in eval() "
                                            "mode")
+        self._constants: dict[str, tuple[str, bool]] = {}  # folded node -> (buffer name, complex)
+        self._skip: set[str] = set()  # nodes forward never runs: folded ones, inputs read by folded ones only
+        self._fold_constants()
+
+    def _fold_constants(self) -> None:
+        """Run once, here, every node that depends on parameters, buffers and constants only (fixed filters and
+        transforms, kernels assembled from weights, casts of weights), and keep as buffers those whose values the
+        rest of the graph reads: forward, and a graph exported from it, starts from them instead of recomputing
+        them on every call."""
+        env: dict[torch.fx.Node, Any] = {}
+        placeholders = {n.name: n for n in self._graph.nodes if n.op == "placeholder"}
+        for name, buf, cx in self._inputs:
+            if buf is not None:
+                env[placeholders[name]] = _Cx(getattr(self, buf)) if cx else getattr(self, buf)
+        folded: list[torch.fx.Node] = []
+        with torch.no_grad():
+            for node in self._graph.nodes:
+                if node.op != "call_function" or not _foldable(node) or not all(a in env for a in node.all_input_nodes):
+                    continue
+                args = map_aggregate(node.args, lambda a: env[a] if isinstance(a, torch.fx.Node) else a)
+                kwargs = map_aggregate(node.kwargs, lambda a: env[a] if isinstance(a, torch.fx.Node) else a)
+                env[node] = _run(node, args, kwargs)
+                folded.append(node)
+        done = set(folded)
+        for node in folded:
+            if any(user not in done for user in node.users):
+                value = env[node]
+                buf = f"c{len(self._constants)}"
+                self.register_buffer(buf, (value.t if isinstance(value, _Cx) else value).detach().clone())
+                self._constants[node.name] = (buf, isinstance(value, _Cx))
+        self._skip = {node.name for node in folded}
+        for name, buf, _ in self._inputs:  # inputs only folded nodes read: their buffers are no longer needed
+            users = placeholders[name].users
+            if buf is not None and users and all(user in done for user in users):
+                del self._buffers[buf]
+                self._skip.add(name)
 
     def forward(self, *inputs: torch.Tensor):
         wanted = sum(buf is None for _, buf, _ in self._inputs)
@@ -58,7 +95,12 @@ class RealLayoutProgram(nn.Module):
         user = iter(inputs)
         by_name = {name: (buf, cx) for name, buf, cx in self._inputs}
         for node in self._graph.nodes:
-            if node.op == "placeholder":
+            if node.name in self._constants:
+                buf, cx = self._constants[node.name]
+                env[node] = _Cx(getattr(self, buf)) if cx else getattr(self, buf)
+            elif node.name in self._skip:
+                continue
+            elif node.op == "placeholder":
                 buf, cx = by_name[node.name]
                 if buf is None:
                     value = next(user)
@@ -77,6 +119,14 @@ class RealLayoutProgram(nn.Module):
             else:
                 raise UnsupportedComplexOp(f"real_layout: unexpected graph node {node.op}")
         raise RuntimeError("real_layout: the graph has no output")
+
+
+def _foldable(node: torch.fx.Node) -> bool:
+    """Whether a node whose inputs are all known may be computed once: an op (not random, not of undefined contents)
+    that returns one tensor."""
+    if not isinstance(node.target, torch._ops.OpOverload) or not isinstance(node.meta.get("val"), torch.Tensor):
+        return False
+    return not {torch.Tag.nondeterministic_seeded, torch.Tag.nondeterministic_bitwise} & set(node.target.tags)
 
 
 def _as_tuple(example_inputs) -> tuple:
