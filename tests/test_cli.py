@@ -152,7 +152,8 @@ def test_help_texts_that_were_missing(capsys):
     text = " ".join(capsys.readouterr().out.split())
     assert "--seed SEED seeds the initial weights, the batch order" in text and "(default: 1)" in text
     assert "--model MODEL a registered model: " in text and " coshnet_tiny, " in text
-    assert "(default: coshnet_tiny)" in text and "(default: runs/run)" in text
+    assert "(default: the task's: coshnet_tiny for classification, musicnet_shallow for musicnet, timit_convlstm " \
+        "for timit, complex_unet for reconstruction)" in text and "(default: runs/run)" in text
     assert "--tensorboard also log" in text
     _help("eval")
     text = " ".join(capsys.readouterr().out.split())

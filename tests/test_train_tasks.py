@@ -184,7 +184,10 @@ def test_task_dataset_model_and_recipe_must_agree():
     with pytest.raises(ValueError, match="dataset 'musicnet' belongs to the musicnet task.*--task musicnet"):
         TrainConfig(dataset="musicnet")
     with pytest.raises(ValueError, match="model 'coshnet_tiny' does not fit the musicnet task"):
-        TrainConfig(task="musicnet")
+        TrainConfig(task="musicnet", model="coshnet_tiny")
+    # without a model, each task trains its own default
+    assert [TrainConfig(task=t).model for t in ("classification", "musicnet", "timit", "reconstruction")] == \
+        ["coshnet_tiny", "musicnet_shallow", "timit_convlstm", "complex_unet"]
     with pytest.raises(ValueError, match="'timit_convlstm' is made for the timit task, not classification"):
         TrainConfig(model="timit_convlstm")
     with pytest.raises(ValueError, match="augment 'flip-shift-0.125'.*takes none"):

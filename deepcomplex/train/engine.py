@@ -175,7 +175,8 @@ def _train(cfg: TrainConfig, resume: bool, progress: bool, rank: int, world: int
     result = {
         "model": cfg.model, "model_args": cfg.model_args, "task": task.name, "dataset": cfg.dataset, "split": cfg.split,
         "epochs": cfg.epochs, "metric": task.metric, f"test_{task.metric}": last[f"test_{task.short}"],
-        **{f"test_{k}": last[f"test_{k}"] for k in others}, "test_loss": last["test_loss"],
+        **{k: v for k, v in last.items() if k.startswith("test_") and k not in ("test_loss", f"test_{task.short}")},
+        "test_loss": last["test_loss"],
         "train_loss": last["train_loss"],
         f"train_{task.unit}": n, f"test_{task.unit}": len(yte),
         "parameters": params, "seconds_per_epoch": sum(h["seconds"] for h in history) / len(history),
