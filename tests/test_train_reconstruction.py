@@ -200,3 +200,22 @@ def test_the_demo_script_writes_its_section_once(tmp_path):
     assert (tmp_path / "panel.png").stat().st_size > 10_000
     params = {m: r["parameters"] for m, r in summary["models"].items()}
     assert abs(params["complex_unet_real"] / params["complex_unet"] - 1) <= 0.02
+
+
+def test_export_takes_the_slices_shape_and_predict_refuses(trained, tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    out, _ = trained
+    assert main(["export", str(out), "--out", str(tmp_path / "unet.onnx")]) == 0
+    assert "input_0 of shape (N, 1, 320, 320) complex64" in capsys.readouterr().out
+    session = ort.InferenceSession(str(tmp_path / "unet.onnx"), providers=["CPUExecutionProvider"])
+    run = load_run(out)
+    x = run.x_test[[0, 1]]
+    with torch.no_grad():
+        want = torch.view_as_real(run.model.eval()(x)).numpy()
+    got = session.run(None, {session.get_inputs()[0].name: torch.view_as_real(x).numpy()})[0]
+    assert got.shape == want.shape and np.abs(got - want).max() < 2e-3 * np.abs(want).max()
+    np.save(tmp_path / "x.npy", np.zeros((1, 28, 28), np.float32))
+    assert main(["predict", "--run", str(out), str(tmp_path / "x.npy")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "reconstruction run" in err[0]

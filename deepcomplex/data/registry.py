@@ -108,8 +108,8 @@ DATASET_SPECS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
     DatasetSpec("svhn", _read_svhn, "classification", ("standard", "train+extra"), num_classes=10, shape=(3, 32, 32)),
     DatasetSpec("musicnet", _read_musicnet, "musicnet", ("standard",), takes_options=True),
     DatasetSpec("timit", _read_timit, "timit", ("standard",), takes_options=True),
-    DatasetSpec("mri-demo", _read_mri_demo, "reconstruction", ("standard",), takes_options=True),
-    DatasetSpec("fastmri", _read_fastmri, "reconstruction", ("standard",), takes_options=True),
+    DatasetSpec("mri-demo", _read_mri_demo, "reconstruction", ("standard",), shape=(1, 128, 128), takes_options=True),
+    DatasetSpec("fastmri", _read_fastmri, "reconstruction", ("standard",), shape=(1, 320, 320), takes_options=True),
 )}
 
 DATASETS = tuple(n for n, s in DATASET_SPECS.items() if s.task == "classification")  # image classification

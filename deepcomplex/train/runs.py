@@ -13,7 +13,7 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 
 from torch import nn
 
-from ..data import IMAGE_SHAPES
+from ..data import DATASET_SPECS
 from ..models import count_parameters, create_model
 from .config import TrainConfig, load_data
 from .io import CHECKPOINT, load_checkpoint
@@ -71,9 +71,10 @@ def run_config(path: PathLike) -> TrainConfig:
 
 def load_run_model(path: PathLike):
     """(config, model with its trained weights, input image shape (C, H, W), or None for the audio tasks) of a run
-    directory or checkpoint file, without reading any data."""
+    directory or checkpoint file, without reading any data (reconstruction: the (1, H, W) of its complex slices)."""
     _, cfg, model = _checkpoint_model(path)
-    return cfg, model, IMAGE_SHAPES.get(cfg.dataset) if cfg.task == "classification" else None
+    spec = DATASET_SPECS.get(cfg.dataset)
+    return cfg, model, None if spec is None else spec.shape
 
 
 def load_run(path: PathLike, data_dir: Optional[str] = None, split: Optional[str] = None,
