@@ -52,7 +52,7 @@ def export_group(batch: int, models: tuple[str, ...] = MODELS) -> tuple[list[dic
                                    f"{np.abs(got - want).max():.3e})")
             contenders[f"{name}-onnx"] = InferenceContender(lambda s=session, f=feed: s.run(None, f))
             contenders[f"{name}-eager"] = InferenceContender(eager)
-            rows.append({"layer": f"{name} inference", "variant": "onnxruntime vs eager",
+            rows.append({"layer": f"{name} inference", "variant": "onnxruntime",
                          "shape": f"N={batch} {'x'.join(map(str, x.shape[1:]))}", "ours": f"{name}-onnx",
                          "native": f"{name}-eager", "real": None})
     return rows, contenders

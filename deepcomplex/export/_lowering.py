@@ -223,7 +223,7 @@ def _fft_c2r(x, dim, normalization, last_dim_size):
     n = int(last_dim_size)
     bins = min(x.t.shape[last], n // 2 + 1)
     mat = _dft_matrix("c2r", n, False, _norm_scale(normalization, n), x.t.dtype, bins)
-    t = x.t.narrow(last, 0, bins)
+    t = x.t.narrow(last, 0, bins) if bins < x.t.shape[last] else x.t
     t = t.movedim(last, -2) if last != x.rank - 1 else t
     y = t.reshape(*t.shape[:-2], 2 * bins) @ mat
     return y.movedim(-1, last) if last != x.rank - 1 else y

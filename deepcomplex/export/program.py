@@ -232,19 +232,30 @@ def to_onnx(model: nn.Module, example_inputs, path, dynamic_batch: bool = True,
             opset_version: Optional[int] = None, optimize: bool = False) -> Path:
     """Export ``model`` to an ONNX file through its real-layout program; written to a temporary file, then renamed.
 
-    Inputs named ``input_0``..., outputs ``output_0``...; complex ones are float (..., 2) [Re, Im] tensors.
+    Inputs named ``input_0``..., outputs ``output_0``...; complex ones are float (..., 2) [Re, Im] tensors. What
+    depends on the weights and buffers only (fixed filters, DFT matrices, kernels assembled from weights) is computed
+    at export and stored as initializers, and casts and shape arithmetic on constants are folded: the graph computes
+    on its inputs only.
+
     ``optimize`` runs torch's ONNX graph optimizer (onnxscript); it is off because, with onnxscript 0.7.2, its
     rewrites moved the output of ComplexLayerNorm by 1e-4 relative where the unoptimized graph matches to 1e-7.
     Needs the ``onnx`` and ``onnxscript`` packages (``pip install deepcomplex[export]``). The exporter's known,
     harmless messages (torchvision's ops not registered, a pytree deprecation inside torch) are silenced; others show.
-
-    onnxruntime (1.23) may log, when it loads the file, ``Could not find a CPU kernel and hence can't constant fold
-    CastLike node``: its optimizer cannot precompute a CastLike of a constant, so that node runs at inference instead;
-    the outputs are the same (the export tests compare them). ``SessionOptions().log_severity_level = 3`` hides it.
     """
     path = Path(path)
     with _known_exporter_noise():
         return _to_onnx(model, example_inputs, path, dynamic_batch, opset_version, optimize)
+
+
+def _fold_onnx_constants(model) -> None:
+    """Fold what the exporter leaves to compute from constants (casts of slice bounds and scalars to the types ONNX
+    ops take, shape arithmetic on static sizes) and drop the nodes left unused: onnxscript's constant folding alone,
+    on small tensors (its default size limits), none of its rewrite rules. The weights, filters and DFT matrices are
+    folded before, in ``RealLayoutProgram``."""
+    import onnxscript.optimizer
+
+    onnxscript.optimizer.fold_constants(model)
+    onnxscript.optimizer.remove_unused_nodes(model)
 
 
 def _to_onnx(model: nn.Module, example_inputs, path: Path, dynamic_batch: bool, opset_version: Optional[int],
@@ -259,6 +270,7 @@ def _to_onnx(model: nn.Module, example_inputs, path: Path, dynamic_batch: bool, 
             dynamic_shapes=_batch_shapes(program, inputs, dynamic_batch),
             input_names=[f"input_{i}" for i in range(len(inputs))],
             output_names=[f"output_{i}" for i in range(n_out)], verbose=False, optimize=optimize, **kwargs)
+    _fold_onnx_constants(onnx_program.model)
     buffer = io.BytesIO()  # protobuf bytes, as a save to a path writes them; the file is then written atomically
     onnx_program.save(buffer)
     return atomic_write_bytes(path, buffer.getvalue())

@@ -100,6 +100,11 @@ def _dft_matrix(n: int, k: int, dtype: torch.dtype, device) -> torch.Tensor:
     return torch.polar(torch.ones_like(w), 2 * torch.pi * w / n).to(dtype)
 
 
+def _traced() -> bool:
+    """Whether torch.compile or torch.export is tracing the current call."""
+    return torch.compiler.is_compiling() or torch.compiler.is_exporting()
+
+
 class _SpectralFilter(torch.autograd.Function):
     """y = crop(irfft2(spectrum * filters)) + bias, with a backward that never builds the zero-padded full-size
     gradient: one rfft2 of the gradient and a product with the spectrum.
@@ -113,7 +118,7 @@ class _SpectralFilter(torch.autograd.Function):
 
     @staticmethod
     def _chunks(n, filters: torch.Tensor):
-        if torch.compiler.is_compiling() or torch.compiler.is_exporting():
+        if _traced():
             return [slice(None)]  # one piece when traced: a loop over the batch would fix its size in the graph
         per_image = filters.numel() * filters.element_size()
         step = max(1, (16 << 20) // per_image)
@@ -122,6 +127,11 @@ class _SpectralFilter(torch.autograd.Function):
     @staticmethod
     def forward(ctx, spectrum, filters, bias, size, out_size):
         n, (oh, ow) = spectrum.shape[0], out_size
+        ctx.save_for_backward(spectrum, filters)
+        ctx.size, ctx.has_bias = size, bias is not None
+        if _traced():  # one piece: the result itself, not a buffer filled in place (a scatter in an exported graph)
+            y = torch.fft.irfft2(spectrum * filters, s=size)[..., :oh, :ow]
+            return (y if bias is None else y + bias[:, None, None]).contiguous()
         out = torch.empty((n, filters.shape[0], oh, ow), dtype=filters.real.dtype, device=filters.device)
         for sl in _SpectralFilter._chunks(n, filters):
             y = torch.fft.irfft2(spectrum[sl] * filters, s=size)[..., :oh, :ow]
@@ -129,8 +139,6 @@ class _SpectralFilter(torch.autograd.Function):
                 out[sl].copy_(y)
             else:
                 torch.add(y, bias[:, None, None], out=out[sl])
-        ctx.save_for_backward(spectrum, filters)
-        ctx.size, ctx.has_bias = size, bias is not None
         return out
 
     @staticmethod
