@@ -19,7 +19,8 @@ class TrainConfig:
     """Everything that defines a run; stored in its checkpoint and result."""
     model: Optional[str] = None    # None: the task's (coshnet_tiny, musicnet_shallow, timit_convlstm, complex_unet)
     model_args: dict = dataclasses.field(default_factory=dict)
-    dataset: Optional[str] = None  # None: the task's ("fashion-mnist" for classification, "musicnet", "timit")
+    dataset: Optional[str] = None  # None: the task's ("fashion-mnist" for classification, "musicnet", "timit",
+                                   # "mri-demo" for reconstruction)
     split: Optional[str] = None    # None: the dataset's default ("60k" for the MNIST family, else "standard")
     epochs: int = 20
     batch_size: int = 128
@@ -37,7 +38,8 @@ class TrainConfig:
     optimizer: str = "adam"        # "adam" or "sgd-nesterov" (momentum 0.9)
     weight_decay: float = 0.0      # on weight matrices and kernels only (not biases or normalization parameters)
     clip_grad_norm: Optional[float] = None
-    task: str = "classification"   # "classification" (images), "musicnet" (note transcription), "timit" (next frame)
+    task: str = "classification"   # "classification" (images), "musicnet" (note transcription), "timit" (next frame),
+                                   # "reconstruction" (MRI from undersampled k-space)
     # the reconstruction task's undersampling (fastMRI's Cartesian masks) and loss; other tasks refuse other values
     acceleration: int = 4          # keep 1 k-space column in `acceleration` on average
     center_fraction: Optional[float] = None  # of the columns kept at the centre; None: 0.08 at 4x, 0.04 at 8x
