@@ -278,7 +278,9 @@ def complex_batch_norm(input: torch.Tensor, running_mean: Optional[torch.Tensor]
         if training and count == 1:
             raise ValueError(f"complex_batch_norm: expected more than 1 value per channel when training, "
                              f"got input size {tuple(input.shape)}")
-        fused = training and (input.dim() > 2 or serves(input))  # the 1x1-convolution path needs spatial dims
+        # the 1x1-convolution path needs spatial dims; under torch.compile the traceable formula (dynamo cannot trace
+        # the hand-written backward, which differentiates the per-channel map with torch.autograd.grad)
+        fused = training and (input.dim() > 2 or serves(input)) and not torch.compiler.is_compiling()
         if fused:
             out, mean, cov = _WhiteningBatchNorm.apply(input, weight, bias, eps)
             vrr, vri, vii = cov.unbind(-1)
