@@ -23,7 +23,7 @@ from .io import save_csv, save_json
 from .metrics import volume_metrics
 from .plots import save_figure
 from .robustness import _values  # the same checks of the lists as the classification grid
-from .runs import git_commit, load_run
+from .runs import _checkpoint_model, git_commit
 from .tasks import _subset, get_task
 
 METRICS = ("psnr", "ssim", "nmse", "phase_error")
@@ -31,11 +31,6 @@ PROTOCOL = ("test k-space + complex Gaussian noise of std noise * RMS(k-space of
             "the run's mask type at each acceleration (centre fraction: the run's at its acceleration, fastMRI's "
             "default elsewhere); zero-filled image and target scaled by the volume's max |zero-filled|; metrics on "
             "magnitudes per volume (fastMRI), phase error inside |target| > 0.1 max, averaged over volumes")
-
-
-class _Identity(torch.nn.Module):
-    def forward(self, x):
-        return x
 
 
 def _reconstruction(cfg) -> None:
@@ -65,7 +60,9 @@ def reconstruction_robustness(run_or_checkpoint: str, accelerations: Iterable[in
         raise ValueError(f"robustness expects accelerations >= 1, got {accelerations}")
     noises = _values("noises", noises)
     path = Path(run_or_checkpoint)
-    state, cfg, model, _, _ = load_run(path, data_dir, None, limit_test, check=_reconstruction)
+    state, cfg, model = _checkpoint_model(path, check=_reconstruction)  # each cell reads its own test data
+    cfg.data_dir = cfg.data_dir if data_dir is None else data_dir
+    cfg.limit_test = cfg.limit_test if limit_test is None else limit_test
     task = get_task(cfg.task).configured(cfg)
     out_dir = Path(out) if out is not None else (path if path.is_dir() else path.parent)
     tic = time.perf_counter()
@@ -77,7 +74,7 @@ def reconstruction_robustness(run_or_checkpoint: str, accelerations: Iterable[in
             _, _, x, y = load_split(cfg.dataset, cfg.split, cfg.data_dir, train=False, acceleration=a,
                                     center_fraction=cf, mask=cfg.mask, noise=noise, seed=seed)
             x, y = _subset(x, y, cfg.limit_test, cfg.seed, 2)
-            net, zero = _cell(task, model, x, y, cfg.eval_batch_size), _cell(task, _Identity(), x, y,
+            net, zero = _cell(task, model, x, y, cfg.eval_batch_size), _cell(task, torch.nn.Identity(), x, y,
                                                                              cfg.eval_batch_size)
             row = {"acceleration": a, "noise": noise, **{k: net[k] for k in METRICS},
                    **{f"zero_filled_{k}": zero[k] for k in METRICS}, "test_loss": net["loss"]}

@@ -22,13 +22,13 @@ from .masks import MASK_TYPES, slice_seed
 from .slices import SliceSet
 
 __all__ = ["load_mri_demo", "synthetic_phase", "mni_template_path", "DEMO_SHAPE", "ORIENTATIONS", "DEMO_PARTS",
-           "TEST_FRACTION", "TEST_SLABS", "SPLIT_GAP"]
+           "TEST_FRACTION", "TEST_SLAB_START", "SPLIT_GAP"]
 
 DEMO_SHAPE = (128, 128)
 ORIENTATIONS = ("sagittal", "coronal", "axial")  # the template's axes 0, 1, 2 (RAS: x, y, z)
 DEMO_PARTS = ("train", "test")
 TEST_FRACTION = 0.2  # of each orientation's slice positions: two slabs of 10 %, mirror images of each other
-TEST_SLABS = ((0.25, 0.35), (0.65, 0.75))  # where they lie, as fractions of the span of kept positions
+TEST_SLAB_START = 0.25  # the first slab's start, as a fraction of the span of kept positions; the second mirrors it
 SPLIT_GAP = 4  # slice positions on each side of a test slab that belong to neither part
 _TEMPLATE = "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz"
 _OBJECT_LEVEL = 0.1  # a voxel is inside the head above this fraction of the template's maximum
@@ -91,16 +91,17 @@ def _template_slices() -> tuple:
 
 
 def _split(positions: np.ndarray) -> dict:
-    """part -> bool mask over ``positions``: the two TEST_SLABS are test, SPLIT_GAP positions on each side of them
-    neither, the rest train (three slabs: both ends and the middle)."""
+    """part -> bool mask over ``positions``: two test slabs of TEST_FRACTION / 2 of the span each, the first from
+    TEST_SLAB_START and the second its mirror image about the middle of the span (the template is left-right
+    symmetric); SPLIT_GAP positions on each side of them belong to neither part, the rest (both ends and the middle)
+    is train."""
     lo, hi = int(positions.min()), int(positions.max())
     span = hi - lo + 1
-    size = max(1, round(TEST_FRACTION / len(TEST_SLABS) * span))
+    size = max(1, round(TEST_FRACTION / 2 * span))
+    offset = round(TEST_SLAB_START * span)
     test = np.zeros(len(positions), bool)
     near = np.zeros(len(positions), bool)
-    for k, (start, _) in enumerate(TEST_SLABS):
-        # the second slab mirrors the first about the middle of the span (the template is left-right symmetric)
-        first = lo + round(start * span) if k == 0 else hi - (round(TEST_SLABS[0][0] * span) + size - 1)
+    for first in (lo + offset, hi - offset - size + 1):
         test |= (positions >= first) & (positions < first + size)
         near |= (positions >= first - SPLIT_GAP) & (positions < first + size + SPLIT_GAP)
     return {"train": ~near, "test": test}
