@@ -17,7 +17,7 @@ EXTRAS      ?= test,examples,docs
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml Makefile $(wildcard deepcomplex/csrc/*.cpp)
+$(VENV)/.installed: pyproject.toml Makefile $(wildcard deepcomplex/csrc/*.cpp deepcomplex/csrc/*.h)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"

@@ -18,7 +18,9 @@ from typing import Optional
 import torch
 
 NAME = "deepcomplex_ext"
-SOURCES = (Path(__file__).resolve().parent / "csrc" / "whitening.cpp",)
+CSRC = Path(__file__).resolve().parent / "csrc"
+SOURCES = tuple(sorted(CSRC.glob("*.cpp")))
+HEADERS = tuple(sorted(CSRC.glob("*.h")))
 # -march=native: the kernels are built where they run, so they may use every vector instruction this CPU has
 CFLAGS = ("-O3", "-fopenmp", "-march=native")
 _state: Optional[bool] = None
@@ -39,7 +41,8 @@ def build_directory() -> Path:
     if not root:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "deepcomplex" / "ext"
     digest = hashlib.sha256(" ".join(CFLAGS).encode())
-    for source in SOURCES:
+    for source in SOURCES + HEADERS:  # a changed header rebuilds as a changed source does
+        digest.update(source.name.encode())
         digest.update(source.read_bytes())
     digest.update(_cpu_flags().encode())  # built for this CPU (-march=native): another CPU gets its own build
     tag = re.sub(r"[^A-Za-z0-9_.-]", "_", f"torch-{torch.__version__}-{digest.hexdigest()[:16]}")

@@ -9,42 +9,9 @@
 //                          y has the sizes and strides of a.
 // With these, training-mode batch norm reads its input twice and writes once forward, and reads the input and the
 // output gradient twice and writes once backward: the same memory traffic as torch's real batch norm.
-#include <ATen/Parallel.h>
-#include <torch/library.h>
-#include <torch/types.h>
-
-#include <algorithm>
-#include <cmath>
-#include <tuple>
-#include <vector>
+#include "kernels.h"
 
 namespace {
-
-struct Geometry {
-  int64_t n, c, p, sn, sc, sp;
-};
-
-Geometry geometry(const at::Tensor& t, const char* what) {
-  TORCH_CHECK(t.dim() == 4 && t.size(3) == 2 && t.stride(3) == 1, "deepcomplex whitening kernel: ", what,
-              " must be a real (N, C, P, 2) view with unit last stride, got sizes ", t.sizes(), " strides ",
-              t.strides());
-  TORCH_CHECK(t.device().is_cpu(), "deepcomplex whitening kernel: ", what, " must be on the CPU");
-  return {t.size(0), t.size(1), t.size(2), t.stride(0), t.stride(1), t.stride(2)};
-}
-
-void check_same(const at::Tensor& a, const at::Tensor& b, const char* what) {
-  TORCH_CHECK(a.sizes() == b.sizes() && a.strides() == b.strides() && a.scalar_type() == b.scalar_type(),
-              "deepcomplex whitening kernel: ", what, " must have the sizes, strides and dtype of the input");
-}
-
-// Planar when pairs run contiguously along P within a channel (NCHW); otherwise channels are innermost.
-bool planar(const Geometry& g) { return g.sp <= g.sc; }
-
-// Lane-wise helpers on blocks of kLanes numbers (kLanes / 2 complex pairs): fixed-size loops the compiler keeps in
-// vector registers. Lane j pairs with lane j ^ 1 (its real or imaginary partner).
-constexpr int kLanes = 16;
-// Rows of a channels-last tensor swept together, small enough to stay in L1/L2 while each channel block visits them.
-constexpr int64_t kRows = 64;
 
 template <typename T>
 inline void accumulate_block(const T* __restrict x, const T* __restrict y, double* __restrict sum,
@@ -79,22 +46,6 @@ inline void lanes_to_moments(const double* sum, const double* sq, const double* 
   o[0] += sum[2 * k]; o[1] += sum[2 * k + 1]; o[2] += sq[2 * k]; o[3] += cr[2 * k]; o[4] += cr[2 * k + 1];
   o[5] += sq[2 * k + 1];
 }
-
-// Offsets of consecutive rows r = n * P + p of a channels-last view, (r / P) * sn + (r % P) * sp, without a division
-// per row (one 64-bit division costs about as much as moving a row of 16 channels).
-struct RowCursor {
-  int64_t p, offset;
-  const Geometry& g;
-  RowCursor(const Geometry& geo, int64_t r) : p(r % geo.p), offset((r / geo.p) * geo.sn + (r % geo.p) * geo.sp), g(geo) {}
-  void next() {
-    if (++p == g.p) {
-      p = 0;
-      offset += g.sn - (g.p - 1) * g.sp;
-    } else {
-      offset += g.sp;
-    }
-  }
-};
 
 template <typename T>
 void cross_moments_impl(const T* a, const T* b, const Geometry& g, double* out) {
@@ -241,96 +192,6 @@ void mix_impl(const T* a, const T* b, T* y, const Geometry& g, const double* A, 
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------------------
-// The small per-channel computation and its closed-form gradient, in float64. It mirrors
-// deepcomplex.functional.normalization.whitening_matrix / _mixing_kernel exactly (same clamps, same eps placement).
-
-struct Whitening {
-  double mr, mi;              // mean
-  double rrr, rri, rii;       // raw second moments / n (rri averaged over the two equal cross sums)
-  double vrr, vri, vii;       // biased covariance after the clamps
-  bool crr, cii, cdet;        // whether each clamp passed its argument through (torch.clamp's gradient mask)
-  double a, d, det, s, t, inv;
-  double wrr, wri, wii;       // V^(-1/2)
-  double grr, gri, gii;       // gamma (identity when there is no weight)
-  double eps;
-  double m[4];                // M = gamma W, row-major
-  double c[2];                // y = M x + c
-};
-
-// With ``diagonal`` the cross-covariance is taken as 0: Re and Im are standardized independently (naive batch norm).
-Whitening whiten(const double* sums, double n, double eps, const double* gamma, const double* beta,
-                 bool diagonal = false) {
-  Whitening w{};
-  w.eps = eps;
-  w.mr = sums[0] / n; w.mi = sums[1] / n;
-  w.rrr = sums[2] / n; w.rri = 0.5 * (sums[3] + sums[4]) / n; w.rii = sums[5] / n;
-  const double vrr = w.rrr - w.mr * w.mr, vii = w.rii - w.mi * w.mi;
-  w.crr = vrr >= 0; w.cii = vii >= 0;
-  w.vrr = w.crr ? vrr : 0.0; w.vii = w.cii ? vii : 0.0;
-  w.vri = diagonal ? 0.0 : w.rri - w.mr * w.mi;
-  const double core = w.vrr * w.vii - w.vri * w.vri;
-  w.cdet = core >= 0;
-  w.det = (w.cdet ? core : 0.0) + eps * (w.vrr + w.vii) + eps * eps;
-  w.a = w.vrr + eps; w.d = w.vii + eps;
-  w.s = std::sqrt(w.det);
-  w.t = std::sqrt(w.a + w.d + 2 * w.s);
-  w.inv = 1.0 / (w.s * w.t);
-  w.wrr = (w.d + w.s) * w.inv; w.wri = -w.vri * w.inv; w.wii = (w.a + w.s) * w.inv;
-  if (gamma != nullptr) { w.grr = gamma[0]; w.gri = gamma[1]; w.gii = gamma[2]; }
-  else { w.grr = 1; w.gri = 0; w.gii = 1; }
-  w.m[0] = w.grr * w.wrr + w.gri * w.wri; w.m[1] = w.grr * w.wri + w.gri * w.wii;
-  w.m[2] = w.gri * w.wrr + w.gii * w.wri; w.m[3] = w.gri * w.wri + w.gii * w.wii;
-  w.c[0] = (beta ? beta[0] : 0.0) - (w.m[0] * w.mr + w.m[1] * w.mi);
-  w.c[1] = (beta ? beta[1] : 0.0) - (w.m[2] * w.mr + w.m[3] * w.mi);
-  return w;
-}
-
-// Given gs = sum g and gxx = sum g x^T (row-major [k][j] = sum g_k x_j), the gradients of the loss with respect to
-// gamma (rr, ri, ii), the mean and the raw sums of x x^T (a symmetric 2x2, D). Then dx = M^T g + 2 D x + dmu / n.
-struct WhiteningGrad {
-  double gamma[3], mu[2], D[3];  // D as (rr, ri, ii)
-};
-
-WhiteningGrad whiten_grad(const Whitening& w, const double* gs, const double* gxx, double n, bool diagonal = false) {
-  WhiteningGrad out{};
-  // y = M x + c, c = beta - M mu: dL/dM = sum g x^T - gs mu^T, dL/dmu = -M^T gs
-  const double gm[4] = {gxx[0] - gs[0] * w.mr, gxx[1] - gs[0] * w.mi, gxx[2] - gs[1] * w.mr, gxx[3] - gs[1] * w.mi};
-  double gmr = -(w.m[0] * gs[0] + w.m[2] * gs[1]), gmi = -(w.m[1] * gs[0] + w.m[3] * gs[1]);
-  // M = Gamma W with Gamma and W symmetric: dL/dGamma = gm W, dL/dW = Gamma gm; off-diagonals count twice
-  out.gamma[0] = gm[0] * w.wrr + gm[1] * w.wri;
-  out.gamma[1] = gm[0] * w.wri + gm[1] * w.wii + gm[2] * w.wrr + gm[3] * w.wri;
-  out.gamma[2] = gm[2] * w.wri + gm[3] * w.wii;
-  const double gwrr = w.grr * gm[0] + w.gri * gm[2];
-  const double gwri = w.grr * gm[1] + w.gri * gm[3] + w.gri * gm[0] + w.gii * gm[2];
-  const double gwii = w.gri * gm[1] + w.gii * gm[3];
-  // W = [[d + s, -vri], [-vri, a + s]] * inv, inv = 1 / (s t), t = sqrt(a + d + 2 s), s = sqrt(det)
-  double ga = gwii * w.inv, gd = gwrr * w.inv, gs_ = (gwrr + gwii) * w.inv, gvri = -gwri * w.inv;
-  const double ginv = gwrr * (w.d + w.s) - gwri * w.vri + gwii * (w.a + w.s);
-  gs_ += -ginv * w.inv / w.s;
-  const double gt = -ginv * w.inv / w.t;
-  ga += gt / (2 * w.t); gd += gt / (2 * w.t); gs_ += gt / w.t;
-  const double gdet = gs_ / (2 * w.s);
-  double gvrr = ga + gdet * w.eps, gvii = gd + gdet * w.eps;
-  if (w.cdet) { gvrr += gdet * w.vii; gvii += gdet * w.vrr; gvri += -2 * w.vri * gdet; }
-  if (diagonal) gvri = 0;  // V_ri is the constant 0 then
-  // v = clamp(r - mu mu^T) from raw moments r = sums / n
-  double grrr = 0, grii = 0;
-  if (w.crr) { grrr = gvrr; gmr += -2 * w.mr * gvrr; }
-  if (w.cii) { grii = gvii; gmi += -2 * w.mi * gvii; }
-  const double grri = 0.5 * gvri;  // d vri / d (sum_ri / n) and d / d (sum_ir / n)
-  gmr += -w.mi * gvri; gmi += -w.mr * gvri;
-  out.mu[0] = gmr; out.mu[1] = gmi;
-  out.D[0] = grrr / n; out.D[1] = grri / n; out.D[2] = grii / n;
-  return out;
-}
-
-at::Tensor coefficients(const at::Tensor& t, int64_t channels, int64_t per, const char* what) {
-  TORCH_CHECK(t.numel() == channels * per, "deepcomplex whitening kernel: ", what, " must hold ", per,
-              " numbers per channel for ", channels, " channels, got ", t.numel());
-  return t.detach().to(at::kDouble).contiguous();
-}
-
 at::Tensor cross_moments(const at::Tensor& a, const at::Tensor& b) {
   const Geometry g = geometry(a, "a");
   check_same(a, b, "b");
@@ -416,128 +277,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_backward(const at::Tensor&
   return {gx, gweight, gsums.slice(1, 0, 2).contiguous()};
 }
 
-// ---------------------------------------------------------------------------------------------------------------------
-// modReLU(z) = ReLU(|z| + b) z / |z| (0 at z = 0) with a per-channel bias (Trabelsi et al., Eq. 4), one pass each way.
-// Backward on the active set (|z| > 0, |z| + b > 0), u = z / |z|, t = b / |z|:
-//   dL/dz = (1 + t) g - t u Re(conj(u) g),   dL/db = sum Re(conj(u) g).
-
-// Planes split into blocks of this many elements, so that a few large planes (a bias shared by all channels is one
-// channel of N*C*H*W elements) still spread over every thread.
-constexpr int64_t kPlaneBlock = 16384;
-
-inline int64_t plane_blocks(const Geometry& g) { return std::max<int64_t>(1, (g.p + kPlaneBlock - 1) / kPlaneBlock); }
-
-template <typename T>
-inline void modrelu_pair(const T* x, T* y, T b) {
-  const T r = std::sqrt(x[0] * x[0] + x[1] * x[1]);
-  const T s = (r > 0 && r + b > 0) ? (r + b) / r : T(0);
-  y[0] = s * x[0];
-  y[1] = s * x[1];
-}
-
-template <typename T>
-inline double modrelu_grad_pair(const T* g, const T* x, T* gx, T b) {
-  const T r = std::sqrt(x[0] * x[0] + x[1] * x[1]);
-  if (!(r > 0 && r + b > 0)) {
-    gx[0] = 0;
-    gx[1] = 0;
-    return 0.0;
-  }
-  const T ur = x[0] / r, ui = x[1] / r, t = b / r;
-  const T dot = ur * g[0] + ui * g[1];
-  gx[0] = (1 + t) * g[0] - t * ur * dot;
-  gx[1] = (1 + t) * g[1] - t * ui * dot;
-  return dot;
-}
-
-at::Tensor modrelu_forward(const at::Tensor& v, const at::Tensor& bias) {
-  const Geometry g = geometry(v, "input");
-  at::Tensor b = coefficients(bias, g.c, 1, "bias");
-  at::Tensor y = at::empty_strided(v.sizes(), v.strides(), v.options());
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "modrelu_forward", [&] {
-    const scalar_t* x = v.data_ptr<scalar_t>();
-    scalar_t* out = y.data_ptr<scalar_t>();
-    const double* bd = b.data_ptr<double>();
-    if (planar(g)) {
-      const int64_t blocks = plane_blocks(g);
-      at::parallel_for(0, g.n * g.c * blocks, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t q = begin; q < end; ++q) {
-          const int64_t plane = q / blocks, ch = plane % g.c, base = (plane / g.c) * g.sn + ch * g.sc;
-          const int64_t p0 = (q % blocks) * kPlaneBlock, p1 = std::min(p0 + kPlaneBlock, g.p);
-          const scalar_t bc = static_cast<scalar_t>(bd[ch]);
-          for (int64_t p = p0; p < p1; ++p) modrelu_pair(x + base + p * g.sp, out + base + p * g.sp, bc);
-        }
-      });
-    } else {
-      std::vector<scalar_t> bs(bd, bd + g.c);
-      at::parallel_for(0, g.n * g.p, kRows, [&](int64_t begin, int64_t end) {
-        RowCursor row(g, begin);
-        for (int64_t r = begin; r < end; ++r, row.next()) {
-          const int64_t base = row.offset;
-          for (int64_t ch = 0; ch < g.c; ++ch) modrelu_pair(x + base + ch * g.sc, out + base + ch * g.sc, bs[ch]);
-        }
-      });
-    }
-  });
-  return y;
-}
-
-std::tuple<at::Tensor, at::Tensor> modrelu_backward(const at::Tensor& grad, const at::Tensor& v, const at::Tensor& bias) {
-  const Geometry g = geometry(v, "input");
-  check_same(v, grad, "grad");
-  at::Tensor b = coefficients(bias, g.c, 1, "bias");
-  at::Tensor gx = at::empty_strided(v.sizes(), v.strides(), v.options());
-  const int64_t threads = at::get_num_threads();
-  std::vector<double> acc(static_cast<size_t>(threads * g.c), 0.0);
-  AT_DISPATCH_FLOATING_TYPES(v.scalar_type(), "modrelu_backward", [&] {
-    const scalar_t* x = v.data_ptr<scalar_t>();
-    const scalar_t* gy = grad.data_ptr<scalar_t>();
-    scalar_t* out = gx.data_ptr<scalar_t>();
-    const double* bd = b.data_ptr<double>();
-    if (planar(g)) {
-      const int64_t blocks = plane_blocks(g);
-      at::parallel_for(0, g.n * g.c * blocks, 1, [&](int64_t begin, int64_t end) {
-        double* mine = acc.data() + at::get_thread_num() * g.c;
-        for (int64_t q = begin; q < end; ++q) {
-          const int64_t plane = q / blocks, ch = plane % g.c, base = (plane / g.c) * g.sn + ch * g.sc;
-          const int64_t p0 = (q % blocks) * kPlaneBlock, p1 = std::min(p0 + kPlaneBlock, g.p);
-          const scalar_t bc = static_cast<scalar_t>(bd[ch]);
-          double sum = 0;
-          for (int64_t p = p0; p < p1; ++p) {
-            const int64_t i = base + p * g.sp;
-            sum += modrelu_grad_pair(gy + i, x + i, out + i, bc);
-          }
-          mine[ch] += sum;
-        }
-      });
-    } else {
-      std::vector<scalar_t> bs(bd, bd + g.c);
-      at::parallel_for(0, g.n * g.p, kRows, [&](int64_t begin, int64_t end) {
-        double* mine = acc.data() + at::get_thread_num() * g.c;
-        RowCursor row(g, begin);
-        for (int64_t r = begin; r < end; ++r, row.next()) {
-          const int64_t base = row.offset;
-          for (int64_t ch = 0; ch < g.c; ++ch) {
-            const int64_t i = base + ch * g.sc;
-            mine[ch] += modrelu_grad_pair(gy + i, x + i, out + i, bs[ch]);
-          }
-        }
-      });
-    }
-  });
-  at::Tensor gb = at::zeros({g.c}, v.options().dtype(at::kDouble));
-  for (int64_t t = 0; t < threads; ++t)
-    for (int64_t ch = 0; ch < g.c; ++ch) gb.data_ptr<double>()[ch] += acc[t * g.c + ch];
-  return {gx, gb};
-}
-
 }  // namespace
+
 
 TORCH_LIBRARY(deepcomplex, m) {
   m.def("cross_moments(Tensor a, Tensor b) -> Tensor", cross_moments);
   m.def("mix(Tensor a, Tensor A, Tensor? b, Tensor? B, Tensor c) -> Tensor", mix);
-  m.def("modrelu_forward(Tensor x, Tensor bias) -> Tensor", modrelu_forward);
-  m.def("modrelu_backward(Tensor grad, Tensor x, Tensor bias) -> (Tensor, Tensor)", modrelu_backward);
   m.def("whiten_forward(Tensor x, Tensor? weight, Tensor? bias, float eps, bool diagonal=False) -> (Tensor, Tensor, Tensor)",
         whiten_forward);
   m.def("whiten_backward(Tensor grad, Tensor x, Tensor? weight, Tensor sums, float eps, bool diagonal=False) -> "
