@@ -89,8 +89,13 @@ test: install
 docs: install
 	$(PY) -m sphinx -W --keep-going -q -b html -d build/doctrees docs site
 
+# The layer table with time and peak memory beside the real layer's (benchmarks/results/bench_layers.json); how the
+# ratio to the real layer grows along batch, channels and spatial size (bench_sweep.json, docs/benchmarks_sweep.png;
+# an estimated 5 minutes); the peak resident memory of CoShNet training steps beside its twins (bench_memory.json).
 bench: install
 	$(PY) benchmarks/bench_layers.py
+	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_step.py --memory
 
 # docs/BENCHMARKS.md: deepcomplex beside native torch and the peer libraries. The peers are benchmark-only and need
 # nothing beyond torch, numpy and scipy for their layers, so they install without their other requirements.

@@ -17,11 +17,16 @@ Contenders per layer:
           pooling: the real op on the real tensor with the same number of scalars, i.e. 2x the complex element count)
 
 Columns: native/ours > 1 means ours is faster than torch's complex path; ours/real is the cost of going complex.
+Memory: after the timed repeats, one more forward + backward of each contender under torch.profiler
+(harness.peak_alloc_mib: the peak of torch's CPU allocator above what existed before the call); the columns give ours'
+and the real layer's peak MiB and mem o/r = their ratio (the aim: at most 2.5x). Not measured for the export
+rows, whose onnxruntime contender allocates outside torch.
 The export rows time inference only (benchmarks/layers_export.py): ours = the model exported with
 deepcomplex.export.to_onnx, run in onnxruntime, native = the same model in torch eager.
 The timing machinery (Contender, run_interleaved, summary, inputs, machine info, atomic JSON) is benchmarks/harness.py;
 this script holds the layer groups, the table and the command line. Adding a layer group: a ``*_group`` function that
-returns (rows, contenders) and its entry, with quick and full sizes, in :func:`groups`.
+returns (rows, contenders) and its entry, with quick and full sizes, in :func:`groups`. benchmarks/bench_sweep.py
+sweeps the conv2d, linear, batch norm and ModReLU groups along batch, channels and spatial size.
 """
 from __future__ import annotations
 
@@ -45,11 +50,14 @@ import deepcomplex.backends  # noqa: E402
 import deepcomplex.functional as CF  # noqa: E402,F401  (public API; imported so a broken install fails early)
 import deepcomplex.nn as cnn  # noqa: E402
 from benchmarks.layers_export import export_group  # noqa: E402
+from benchmarks.layers_norm import norm_rows_group  # noqa: E402
 from benchmarks.layers_resampling import resampling_group  # noqa: E402
-from benchmarks.harness import (CDTYPE, RDTYPE, Contender, NativeCoShNetBase, channels_last, crandn,  # noqa: E402
-                                leaf, load_average, machine_info, rrandn, run_interleaved, summary, write_json)
+from benchmarks.harness import (CDTYPE, RDTYPE, Contender, InferenceContender, NativeCoShNetBase,  # noqa: E402
+                                channels_last, crandn, leaf, load_average, machine_info, peak_alloc_mib, rrandn,
+                                run_interleaved, summary, write_json)
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_layers.json"
+MEMORY_AIM = 2.5  # issue 26: ours' peak memory at most 2.5x the real layer's on every row
 Group = tuple[list[dict], dict[str, Contender]]  # (row metadata, contenders by name)
 
 
@@ -330,6 +338,7 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
             ("pooling", lambda: pool_group((2, 4, 4, 4), 2)),
             ("resampling", lambda: resampling_group(2, 4, 4, 2)),
             ("batchnorm", lambda: norm_group((2, 4, 4, 4))),
+            ("layernorm", lambda: norm_rows_group((2, 3, 8), (2, 4, 4, 4))),
             ("convlstm", lambda: convlstm_group(2, 3, 2, 8, 3, 1)),
             ("coshnet", lambda: coshnet_group(2)),
             ("mha", lambda: mha_group(2, 2, 8, (16,))),
@@ -346,6 +355,7 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
         ("pooling", lambda: pool_group((64, 32, 32, 32), 2)),
         ("resampling", lambda: resampling_group(32, 32, 32, 16)),
         ("batchnorm", lambda: norm_group((64, 32, 32, 32))),
+        ("layernorm", lambda: norm_rows_group((64, 64, 256), (4, 32, 64, 64))),
         ("convlstm", lambda: convlstm_group(16, 50, 16, 129, 5, 2)),
         ("coshnet", lambda: coshnet_group(128)),
         ("mha", lambda: mha_group(32, 8, 128, (256, 1024))),
@@ -363,15 +373,26 @@ def _fmt(v: Optional[float], spec: str = "8.2f") -> str:
     return format(v, spec) if v is not None else " " * (int(spec.split(".")[0]) - 1) + "-"
 
 
+def _mib(v: Optional[float], width: int = 8) -> str:
+    """MiB with 2 decimals below 10, 1 below 100, none above (quick runs' tiny tensors still show a value)."""
+    return _fmt(v, f"{width}.{2 if v is not None and v < 10 else 1 if v is not None and v < 100 else 0}f")
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return a / b if a is not None and b else None
+
+
 def format_table(rows: list[dict]) -> str:
     head = (f"{'layer':<40} {'ours ms':>8} {'±IQR':>6} {'native ms':>9} {'real ms':>8} {'native/ours':>11} "
-            f"{'ours/real':>9}")
+            f"{'ours/real':>9} {'ours MiB':>8} {'real MiB':>8} {'mem o/r':>7}")
     lines = [head, "-" * len(head)]
     for r in rows:
         name = r["layer"] + (f" [{r['variant']}]" if r["variant"] else "")
         lines.append(
             f"{name:<40} {r['ours_ms']:8.2f} {r['ours_iqr_ms']:6.2f} {_fmt(r['native_ms'], '9.2f')} "
-            f"{_fmt(r['real_ms'])} {_fmt(r['native_over_ours'], '11.2f')} {_fmt(r['ours_over_real'], '9.2f')}")
+            f"{_fmt(r['real_ms'])} {_fmt(r['native_over_ours'], '11.2f')} {_fmt(r['ours_over_real'], '9.2f')} "
+            f"{_mib(r['ours_peak_mib'])} {_mib(r['real_peak_mib'])} "
+            f"{_fmt(r['ours_over_real_mem'], '7.2f')}")
     return "\n".join(lines)
 
 
@@ -421,6 +442,8 @@ def main(argv: Optional[list[str]] = None) -> dict:
         meta, contenders = build()
         run_interleaved(contenders, args.repeats, args.warmup)
         stats = {n: summary(c.samples) for n, c in contenders.items()}
+        # one profiled call per contender, outside the timing; onnxruntime's memory is invisible to torch's profiler
+        mem = {n: None if isinstance(c, InferenceContender) else peak_alloc_mib(c) for n, c in contenders.items()}
         raw[gname] = {n: [s * 1e3 for s in c.samples] for n, c in contenders.items()}
         for m in meta:
             o = stats[m["ours"]]
@@ -433,6 +456,9 @@ def main(argv: Optional[list[str]] = None) -> dict:
                 "real_ms": real["median_ms"] if real else None, "real_iqr_ms": real["iqr_ms"] if real else None,
                 "native_over_ours": nat["median_ms"] / o["median_ms"] if nat else None,
                 "ours_over_real": o["median_ms"] / real["median_ms"] if real else None,
+                "ours_peak_mib": mem[m["ours"]], "native_peak_mib": mem[m["native"]] if m["native"] else None,
+                "real_peak_mib": mem[m["real"]] if m["real"] else None,
+                "ours_over_real_mem": _ratio(mem[m["ours"]], mem[m["real"]] if m["real"] else None),
                 "contenders": {"ours": m["ours"], "native": m["native"], "real": m["real"]},
             })
         print(f"  {gname}: done ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
@@ -441,7 +467,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
         "benchmark": "deepcomplex layers, forward + backward, median over interleaved repeats",
         "machine": info,
         "config": {"repeats": args.repeats, "warmup": args.warmup, "threads": args.threads, "quick": args.quick,
-                   "dtype": str(CDTYPE), "real_dtype": str(RDTYPE)},
+                   "dtype": str(CDTYPE), "real_dtype": str(RDTYPE), "memory_aim": MEMORY_AIM},
         "elapsed_s": elapsed,
         "load_average_end": load_average(),
         "rows": rows,
@@ -450,8 +476,13 @@ def main(argv: Optional[list[str]] = None) -> dict:
     kernels = deepcomplex.backends.extension_available()
     print(f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, {platform.platform()}; "
           f"forward+backward, median of {args.repeats} interleaved repeats (IQR = spread of ours); compiled kernels "
-          f"{'loaded' if kernels else 'NOT built (python -m deepcomplex build-ext)'}")
+          f"{'loaded' if kernels else 'NOT built (python -m deepcomplex build-ext)'}; MiB = peak of torch's allocator "
+          "in one more forward+backward")
     print(format_table(rows))
+    over = [f"{r['layer']}" + (f" [{r['variant']}]" if r["variant"] else "") + f" {r['ours_over_real_mem']:.2f}x"
+            for r in rows if r["ours_over_real_mem"] is not None and r["ours_over_real_mem"] > MEMORY_AIM]
+    if over:
+        print(f"peak memory above {MEMORY_AIM}x the real layer: {', '.join(over)}")
     bad = [r["layer"] for r in rows for k in ("ours_ms", "native_ms", "real_ms")
            if r[k] is not None and not (math.isfinite(r[k]) and r[k] > 0)]
     if bad:

@@ -1,9 +1,12 @@
-"""The timing harness shared by the benchmark scripts (bench_layers.py, bench_peers.py, bench_step.py).
+"""The timing harness shared by the benchmark scripts (bench_layers.py, bench_sweep.py, bench_peers.py,
+bench_step.py).
 
 - Timing: a :class:`Contender` is one forward + backward closure (an :class:`InferenceContender` one forward only);
   :func:`run_interleaved` times the contenders of one comparison round-robin (the starting contender rotates from
   repeat to repeat) after a warm-up, with the garbage collector off, so drifting machine load hits them alike;
   :func:`summary` reduces the samples to median and IQR.
+- Memory: :func:`peak_alloc_mib`, the peak of torch's CPU allocator during one forward + backward of a contender
+  (torch.profiler's memory events), taken outside the timed calls.
 - Inputs: seeded complex / real normal tensors (:func:`crandn`, :func:`rrandn`, :func:`randn_like`), leaf copies
   and the channels-last layout.
 - Reports: :func:`machine_info` (torch, CPU, threads, load, whether deepcomplex's compiled kernels are loaded) and
@@ -19,6 +22,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Optional
@@ -113,6 +117,31 @@ def summary(samples: list[float]) -> dict:
         q1 = q3 = ms[0]
     return {"median_ms": statistics.median(ms), "iqr_ms": q3 - q1, "q1_ms": q1, "q3_ms": q3,
             "min_ms": ms[0], "n": len(ms)}
+
+
+def peak_alloc_mib(c: Contender) -> Optional[float]:
+    """Peak MiB torch's CPU allocator holds above its starting level during one forward + backward of ``c``.
+
+    ``torch.profiler.profile(profile_memory=True)`` records the allocation and free events of torch's CPU allocator;
+    summed in time order, their running maximum is the peak above what existed before the call: outputs, saved
+    activations, temporaries and .grad tensors count; inputs, weights and the output gradient do not, nor oneDNN's
+    internal scratch space or memory outside torch (onnxruntime). None (with a warning) where the profiler fails.
+    """
+    c.clear()  # (no gc.collect here: tensors are freed by reference counting, and a collection costs ~0.1 s)
+    try:
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+            c.step()
+        events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
+    except Exception as e:  # the profiler's result API is semi-private; a memory column of "-" beats a crash
+        print(f"warning: memory profile failed ({type(e).__name__}: {e})", file=sys.stderr)
+        return None
+    finally:
+        c.clear()
+    cur = peak = 0
+    for e in sorted(events, key=lambda e: e.start_ns()):
+        cur += e.nbytes()
+        peak = max(peak, cur)
+    return peak / 2 ** 20
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -183,3 +183,56 @@ def test_coshnet_agreement_catches_a_wrong_network(bench, monkeypatch, mistake):
     else:
         assert a["out_max_abs"] <= a["tol"] < a["grad_max_abs"]
     assert a["explanation"].startswith("unexplained")
+
+
+def _complextorch(bench) -> dict:
+    pytest.importorskip("complextorch")
+    peers = bench.load_peers()
+    if peers["complextorch"]["status"] != "ok":
+        pytest.skip(f"complextorch does not import: {peers['complextorch']['reason']}")
+    return peers
+
+
+def test_complextorch_encoder_layer_row_is_explained_and_confirmed(bench):
+    """complextorch's encoder layer is timed in the row and, given deepcomplex's weights, differs only as its
+    convention says (bias-free attention, first norm's eps 1e-6): confirmed against the reference in it."""
+    peers = _complextorch(bench)
+    (a,) = [a for a in bench.agreement_row("encoder_layer", peers) if a["library"] == "complextorch"]
+    assert a["status"] == "ok" and "TransformerEncoderLayer" in a["layer"]
+    assert a["agree"] is False and a["out_max_abs"] > a["tol"]  # the row's attention biases are non-zero
+    assert a["confirmed"] is True and a["confirm_max_abs"] <= a["tol"], a
+    assert "no biases" in a["explanation"] and "1e-06" in a["explanation"]
+    impl = bench.instantiate(bench.build_row("encoder_layer", "quick"), peers)["complextorch"]
+    assert isinstance(impl, bench.Impl) and "in_proj_bias and out_proj.bias are dropped" in impl.note
+
+
+def test_complextorch_encoder_layer_mapping(bench):
+    """Where the architectures match (attention without biases, norm1 eps 1e-6) the mapped complextorch layer
+    computes deepcomplex's output and input gradient; the eps it is given is checked by an input small enough for the
+    eps to matter (eps 1e-4 in ours then disagrees)."""
+    import deepcomplex.nn as cnn
+    from benchmarks.harness import crandn
+    from benchmarks.peers.adapters import complextorch as adapter
+    from benchmarks.peers.measure import forward_backward
+    from benchmarks.peers.rows_transformer import EncoderLayerCase
+
+    peers = _complextorch(bench)
+    torch.manual_seed(0)
+    ours = cnn.ComplexTransformerEncoderLayer(8, 2, 12, dropout=0.0, layer_norm_eps=1e-4)
+    with torch.no_grad():
+        for name, p in ours.named_parameters():
+            if name.endswith("bias") or name.startswith("norm"):
+                p.add_(0.2 * torch.randn_like(p))
+        ours.self_attn.in_proj_bias.zero_(), ours.self_attn.out_proj.bias.zero_()
+    entry = adapter.encoder_layer(EncoderLayerCase(ours, 8, 2, 12, 1e-4))
+    theirs = entry.factory(peers["complextorch"]["modules"])
+    x, g = 0.01 * crandn(6, 3, 8, seed=1), crandn(6, 3, 8, seed=2)  # per-token variance ~2e-4, near the eps
+    y, gx = forward_backward(theirs, x, g)
+    ours_impl = bench.Impl("ours", ours, list(ours.parameters()))
+    ours.norm1.eps = adapter.ATTENTION_NORM_EPS
+    y_ref, g_ref = forward_backward(ours_impl, x, g)
+    tol = 1e-4 * max(1.0, y_ref.abs().max().item())
+    assert (y - y_ref).abs().max() <= tol and (gx - g_ref).abs().max() <= 1e-4 * max(1.0, g_ref.abs().max().item())
+    ours.norm1.eps = 1e-4
+    y_other, _ = forward_backward(ours_impl, x, g)
+    assert (y - y_other).abs().max() > 100 * tol

@@ -1,4 +1,5 @@
-"""Smoke test of benchmarks/bench_layers.py: --quick runs end to end and writes a complete, sane JSON report."""
+"""Smoke test of benchmarks/bench_layers.py: --quick runs end to end and writes a complete, sane JSON report (times
+and peak memory); and of benchmarks/bench_step.py (step times against another checkout; peak RSS of training)."""
 from __future__ import annotations
 
 import importlib.util
@@ -84,6 +85,18 @@ def test_bench_quick_writes_json(tmp_path, capsys):
             assert math.isclose(r["native_over_ours"], r["native_ms"] / r["ours_ms"], rel_tol=1e-9), key
         else:
             assert r["native_ms"] is None and r["native_over_ours"] is None, key
+        # peak memory of one more forward + backward: ours and the real layer beside it, and their ratio; none for
+        # the export rows, whose onnxruntime contender allocates outside torch
+        if key[0] in EXPORT:
+            assert r["ours_peak_mib"] is None and r["ours_over_real_mem"] is None, key
+            continue
+        assert _positive_finite(r["ours_peak_mib"]), key
+        if key[0] in NO_REAL:
+            assert r["real_peak_mib"] is None and r["ours_over_real_mem"] is None, key
+        else:
+            assert _positive_finite(r["real_peak_mib"]), key
+            assert math.isclose(r["ours_over_real_mem"], r["ours_peak_mib"] / r["real_peak_mib"], rel_tol=1e-9), key
+        assert (r["native_peak_mib"] is not None) == (key[0] in HAS_NATIVE), key
 
     # Every contender was timed `repeats` times.
     for group, contenders in data["raw_ms"].items():
@@ -92,6 +105,8 @@ def test_bench_quick_writes_json(tmp_path, capsys):
 
     printed = capsys.readouterr().out
     assert "native/ours" in printed and "ComplexConv2d [NCHW input]" in printed and "CardioidReLU" in printed
+    assert "mem o/r" in printed and "real MiB" in printed
+    assert data["config"]["memory_aim"] == 2.5
 
 
 def test_bench_step_compares_checkouts(tmp_path):
@@ -115,3 +130,26 @@ def test_bench_step_compares_checkouts(tmp_path):
     assert all(_positive_finite(v) for v in data["median_ms"].values())
     worktrees = subprocess.run(["git", "-C", str(root), "worktree", "list"], capture_output=True, text=True).stdout
     assert str(tmp_path) not in worktrees and "/other" not in worktrees  # the temporary worktree is gone
+
+
+def test_bench_step_memory_reports_peak_rss_per_process(tmp_path):
+    """bench_step.py --memory: one process per model (a registered one and the real twin of coshnet_base) and
+    allocator setting; the peak RSS after the training steps is at least the peak before them."""
+    import subprocess
+    import sys
+
+    root = SCRIPT.parents[1]
+    out = tmp_path / "memory.json"
+    proc = subprocess.run([sys.executable, str(root / "benchmarks" / "bench_step.py"), "--memory", "--models",
+                           "coshnet_tiny,coshnet_base:real", "--allocator", "default", "--steps", "1", "--batch", "2",
+                           "--threads", "1", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert set(data["runs"]) == {"coshnet_tiny | glibc default", "coshnet_base:real | glibc default"}
+    for key, v in data["runs"].items():
+        assert _positive_finite(v["peak_before_mib"]) and v["peak_mib"] >= v["peak_before_mib"], key
+        assert math.isclose(v["training_mib"], v["peak_mib"] - v["peak_before_mib"], rel_tol=1e-9, abs_tol=1e-9), key
+    assert "coshnet_base:real | glibc default" in proc.stdout
+    bad = subprocess.run([sys.executable, str(root / "benchmarks" / "bench_step.py"), "--memory", "--against", "HEAD"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "--memory measures this checkout only" in bad.stderr

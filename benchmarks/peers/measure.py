@@ -1,21 +1,20 @@
 """Timing and peak memory of every library on a row, with the harness of benchmarks/harness.py.
 
 Time: one forward + one backward per timed call (Contender, run_interleaved, summary): the contenders of a row run
-round-robin with a rotating start after a warm-up; median and IQR. Peak memory: torch.profiler.profile(
-profile_memory=True) around one forward + backward; the allocation and free events of torch's CPU allocator are
-summed in time order and the running maximum is the peak (MiB) above what was allocated before the call (inputs,
-weights and the output gradient are not counted; outputs, saved activations, temporaries and the .grad tensors are).
-oneDNN's internal scratch space, if any, is outside torch's allocator.
+round-robin with a rotating start after a warm-up; median and IQR. Peak memory (harness.peak_alloc_mib):
+torch.profiler.profile(profile_memory=True) around one forward + backward; the allocation and free events of torch's
+CPU allocator are summed in time order and the running maximum is the peak (MiB) above what was allocated before
+the call (inputs, weights and the output gradient are not counted; outputs, saved activations, temporaries and the
+.grad tensors are). oneDNN's internal scratch space, if any, is outside torch's allocator.
 """
 from __future__ import annotations
 
-import sys
 import warnings
 from typing import Callable, Optional, Union
 
 import torch
 
-from benchmarks.harness import Contender, leaf, randn_like, run_interleaved, summary
+from benchmarks.harness import Contender, leaf, peak_alloc_mib, randn_like, run_interleaved, summary
 
 from .adapters import LIBS, PEERS, modules_of
 from .spec import Impl, RowSpec
@@ -73,25 +72,6 @@ def forward_backward(impl: Impl, x: torch.Tensor, g: torch.Tensor) -> tuple[torc
         y.backward(g)
         y = y.detach()
     return y, xgrad()
-
-
-def peak_alloc_mib(c: Contender) -> Optional[float]:
-    """Peak MiB torch's CPU allocator holds above its starting level during one forward + backward of ``c``."""
-    c.clear()  # (no gc.collect here: tensors are freed by reference counting, and a collection costs ~0.1 s)
-    try:
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
-            c.step()
-        events = [e for e in prof.profiler.kineto_results.events() if e.name() == "[memory]"]
-    except Exception as e:  # the profiler's result API is semi-private; a memory column of "-" beats a crash
-        print(f"warning: memory profile failed ({type(e).__name__}: {e})", file=sys.stderr)
-        return None
-    finally:
-        c.clear()
-    cur = peak = 0
-    for e in sorted(events, key=lambda e: e.start_ns()):
-        cur += e.nbytes()
-        peak = max(peak, cur)
-    return peak / 2 ** 20
 
 
 def instantiate(spec: RowSpec, peers: dict, extra: bool = False) -> dict[str, Union[Impl, dict]]:

@@ -6,10 +6,10 @@ from .conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, co
 from .conversion import concatenated_to_complex, interleaved_to_complex, real_to_complex
 from .dropout import dropout, dropout1d, dropout2d, dropout3d
 from .gru import complex_gru, complex_gru_cell
+from .layer_norm import complex_group_norm, complex_layer_norm
 from .loss import complex_l1_loss, complex_mse_loss, log_magnitude, log_magnitude_mse, magnitude_phase_loss
 from .magnitude_norm import complex_rms_norm, magnitude_batch_norm
-from .normalization import (complex_batch_norm, complex_group_norm, complex_layer_norm, naive_batch_norm,
-                            whitening_matrix)
+from .normalization import complex_batch_norm, naive_batch_norm, whitening_matrix
 from .phase_activation import complex_ratio_mask, mod_tanh, zleaky_relu
 from .pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, avg_pool3d, max_pool2d, spectral_pool2d
 from .pooling_adaptive import (adaptive_avg_pool1d, adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool2d,

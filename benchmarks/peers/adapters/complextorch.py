@@ -329,3 +329,77 @@ def channeldropout(case: ChannelDropoutCase) -> Factory:
 
 
 LAYERS.update({"naivebn": naivebn, "channeldropout": channeldropout})
+
+
+# --- issue 22: transformer encoder layer (benchmarks/peers/rows_transformer.py) -------------------------------------
+ATTENTION_NORM_EPS = 1e-6  # complextorch's MultiheadAttention builds its LayerNorm with this eps, whatever the layer's
+
+
+def _set_layer_norm(norm: nn.Module, gamma: torch.Tensor, beta: torch.Tensor) -> None:
+    """complextorch's LayerNorm: weight (2, 2, E) = per-feature gamma matrices, bias (2, E) = (Re, Im) beta."""
+    copy_(norm.weight, gamma_matrix(gamma).permute(1, 2, 0)), copy_(norm.bias, torch.view_as_real(beta).T)
+
+
+def encoder_layer(case) -> Entry:
+    ours, e, h = case.layer, case.embed, case.heads
+    sd = {k: v.detach() for k, v in ours.state_dict().items()}
+
+    def factory(m: dict) -> Impl:
+        # TransformerEncoderLayer(softmax_on="real", activation="relu"): self_attn is its MultiheadAttention (bias-free
+        # w_q/w_k/w_v/fc, then its own residual and LayerNorm(eps=1e-6)), ffn its Linear -> CReLU -> Linear with the
+        # second residual and LayerNorm(layer_norm_eps); batch_first=False takes (L, N, E) and transposes inside.
+        mod = m["complextorch.nn"]
+        layer = mod.TransformerEncoderLayer(e, h, case.ff, dropout=0.0, activation="relu", layer_norm_eps=case.eps,
+                                            batch_first=False, softmax_on="real")
+        attn = layer.self_attn
+        for lin, w in zip((attn.w_q, attn.w_k, attn.w_v), sd["self_attn.in_proj_weight"].chunk(3)):
+            copy_(lin.linear.weight, w)
+        copy_(attn.fc.linear.weight, sd["self_attn.out_proj.weight"])
+        set_torch(layer.ffn.linear1.linear, sd["linear1.weight"], sd["linear1.bias"])
+        set_torch(layer.ffn.linear2.linear, sd["linear2.weight"], sd["linear2.bias"])
+        _set_layer_norm(attn.layer_norm, sd["norm1.weight"], sd["norm1.bias"])
+        _set_layer_norm(layer.ffn.norm, sd["norm2.weight"], sd["norm2.bias"])
+        crelu, defect = "CReLU()", ""
+        try:  # a small batch through the layer with its default CReLU, which works in place
+            layer(leaf(crandn(4, 2, e, seed=5))).abs().sum().backward()
+        except Exception as err:
+            layer.ffn.activation, crelu = mod.CReLU(inplace=False), "CReLU(inplace=False)"
+            defect = (f"its activation=\"relu\" is CReLU() (nn.ReLU(inplace=True) on the views input.real, then "
+                      f"input.imag), which breaks backward through its own encoder layer ({type(err).__name__}: "
+                      f"{str(err).split(' Hint:')[0]}); ffn.activation is replaced by CReLU(inplace=False)")
+        layer.zero_grad(set_to_none=True)
+        return Impl(f'complextorch.nn.TransformerEncoderLayer(softmax_on="real", activation="relu"), {crelu}', layer,
+                    list(layer.parameters()), defect=defect,
+                    note="self_attn.w_q/w_k/w_v = blocks of in_proj_weight, self_attn.fc = out_proj weight; "
+                         "ffn.linear1/linear2 = linear1/linear2; self_attn.layer_norm = norm1, ffn.norm = norm2 "
+                         "(weight (2, 2, E) = gamma matrices, bias (2, E) = (Re, Im) beta). Not mapped: its attention "
+                         "has no biases (in_proj_bias and out_proj.bias are dropped) and its first norm's eps is "
+                         f"its fixed {ATTENTION_NORM_EPS:g} (layer_norm_eps = {case.eps:g} reaches norm2 only)")
+
+    def convention(_: dict) -> Impl:
+        import deepcomplex.nn as cnn
+
+        attention = cnn.ComplexMultiheadAttention(e, h, bias=False)
+        copy_(attention.in_proj_weight, sd["self_attn.in_proj_weight"])
+        copy_(attention.out_proj.weight, sd["self_attn.out_proj.weight"])
+        norm1 = cnn.ComplexLayerNorm(e, eps=ATTENTION_NORM_EPS)
+        copy_(norm1.weight, sd["norm1.weight"]), copy_(norm1.bias, sd["norm1.bias"])
+
+        def reference(x: torch.Tensor) -> torch.Tensor:
+            y = norm1(x + attention(x, x, x, need_weights=False)[0])
+            return ours.norm2(y + ours.linear2(ours.activation(ours.linear1(y))))
+
+        return Impl(f"deepcomplex's layer with bias-free attention and norm1 eps {ATTENTION_NORM_EPS:g}", reference)
+
+    return Entry(factory, (
+        "complextorch's TransformerEncoderLayer (2.1.1) is post-norm with a CReLU feed-forward as ours, but its "
+        "attention sub-block is its MultiheadAttention, whose q/k/v and output projections have no biases "
+        "(deepcomplex's in_proj_bias and out_proj.bias have no counterpart) and which applies the first residual and "
+        f"LayerNorm itself with eps fixed at {ATTENTION_NORM_EPS:g} (layer_norm_eps reaches only the feed-forward "
+        f"norm): h = LN1(x + attention without biases(x)) with eps {ATTENTION_NORM_EPS:g}, out = LN2(h + FF(h)); "
+        "its defaults softmax_on=\"complex\" (CVSoftMax, the split softmax: deepcomplex's softmax=\"split\") and "
+        "activation=\"gelu\" are set to softmax_on=\"real\" (the score Re(Q K^H)/sqrt(d), ours) and \"relu\" "
+        "(CReLU).", convention))
+
+
+LAYERS.update({"encoder_layer": encoder_layer})
