@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch.autograd import gradcheck
 
+import deepcomplex.backends
 import deepcomplex.functional as CF
 from deepcomplex.nn import (ComplexAdaptiveAvgPool2d, ComplexAvgPool1d, ComplexAvgPool2d, ComplexAvgPool3d,
                             ComplexMaxPool2d, SpectralPool2d)
@@ -554,18 +555,20 @@ def test_real_avg_pool2d_other_cases_are_torchs(case):
 @pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(2, 2), stride=2, divisor_override=3)], ids=str)
 def test_complex_avg_pool2d_2x2_path_on_nchw(dtype, kw):
     """NCHW complex input with 2x2 windows of stride 2 pools its real view without a layout copy: NumPy, gradients."""
-    x = crandn(3, 4, 6, 8, dtype=dtype)
-    divisor = kw.get("divisor_override", 4)
-    ref = to_numpy(x).reshape(3, 4, 3, 2, 4, 2).sum((3, 5)) / divisor
-    xt = x.detach().requires_grad_()
-    out = CF.avg_pool2d(xt, **kw)
-    assert out.dtype == dtype and type(out.grad_fn).__name__ == "ViewAsComplexBackward0"
-    assert type(out.grad_fn.next_functions[0][0]).__name__ == "_AvgPool2x2Backward"
-    assert_matches(out, ref)
-    assert_matches(ComplexAvgPool2d(**kw)(x), ref)
-    g = crandn(*ref.shape, dtype=dtype)
-    out.backward(g)
-    assert_matches(xt.grad, np.repeat(np.repeat(to_numpy(g), 2, 2), 2, 3) / divisor)
-    x2 = crandn(2, 3, 4, 4, dtype=torch.complex128).requires_grad_()
-    assert gradcheck(lambda t: CF.avg_pool2d(t, **kw), (x2,))
-    assert torch.autograd.gradgradcheck(lambda t: CF.avg_pool2d(t, **kw), (x2,))
+    # the pure-PyTorch path (a GPU's, or without the build); the kernel's is in tests/test_kernels_activation_pool.py
+    with deepcomplex.backends.extension_disabled():
+        x = crandn(3, 4, 6, 8, dtype=dtype)
+        divisor = kw.get("divisor_override", 4)
+        ref = to_numpy(x).reshape(3, 4, 3, 2, 4, 2).sum((3, 5)) / divisor
+        xt = x.detach().requires_grad_()
+        out = CF.avg_pool2d(xt, **kw)
+        assert out.dtype == dtype and type(out.grad_fn).__name__ == "ViewAsComplexBackward0"
+        assert type(out.grad_fn.next_functions[0][0]).__name__ == "_AvgPool2x2Backward"
+        assert_matches(out, ref)
+        assert_matches(ComplexAvgPool2d(**kw)(x), ref)
+        g = crandn(*ref.shape, dtype=dtype)
+        out.backward(g)
+        assert_matches(xt.grad, np.repeat(np.repeat(to_numpy(g), 2, 2), 2, 3) / divisor)
+        x2 = crandn(2, 3, 4, 4, dtype=torch.complex128).requires_grad_()
+        assert gradcheck(lambda t: CF.avg_pool2d(t, **kw), (x2,))
+        assert torch.autograd.gradgradcheck(lambda t: CF.avg_pool2d(t, **kw), (x2,))

@@ -1,4 +1,5 @@
-// Elementwise complex activations on the (N, C, P, 2) real view: one pass forward, one pass backward.
+// Elementwise complex activations on the real view: one pass forward, one pass backward. modReLU works on the
+// (N, C, P, 2) view (its bias is per channel); zReLU on any dense tensor as one flat array of (Re, Im) pairs.
 #include "kernels.h"
 
 namespace {
@@ -116,9 +117,59 @@ std::tuple<at::Tensor, at::Tensor> modrelu_backward(const at::Tensor& grad, cons
     for (int64_t ch = 0; ch < g.c; ++ch) gb.data_ptr<double>()[ch] += acc[t * g.c + ch];
   return {gx, gb};
 }
+
+// zReLU(z) = z where Re z >= 0 and Im z >= 0, else 0 (Guberman, 2016; Trabelsi et al., Eq. 6): a select, not a product,
+// so an element with a NaN part (NaN >= 0 is false) gives +0 and so does -inf; -0 counts as >= 0 and passes. The
+// gradient is the same select applied to the incoming gradient, so one routine does both: out = keep(x) ? v : 0.
+
+// Elements of a tensor that is non-overlapping and dense fill [data, data + numel) in some order, and an output
+// allocated with the same strides puts element i at the same offset: such a tensor is one flat array.
+const at::Tensor& flat_pairs(const at::Tensor& t, const char* what) {
+  TORCH_CHECK(t.dim() >= 1 && t.size(-1) == 2 && t.stride(-1) == 1 && t.is_non_overlapping_and_dense(),
+              "deepcomplex zrelu kernel: ", what, " must be a dense real (..., 2) view, got sizes ", t.sizes(),
+              " strides ", t.strides());
+  TORCH_CHECK(t.device().is_cpu(), "deepcomplex zrelu kernel: ", what, " must be on the CPU");
+  return t;
+}
+
+template <typename T>
+void zrelu_select(const T* __restrict x, const T* __restrict v, T* __restrict out, int64_t pairs) {
+  at::parallel_for(0, pairs, 16384, [&](int64_t begin, int64_t end) {
+    // every value is loaded and the test uses & (not &&): no branch on the data, and the loop vectorizes
+    for (int64_t k = begin; k < end; ++k) {
+      const bool keep = (x[2 * k] >= T(0)) & (x[2 * k + 1] >= T(0));
+      const T re = v[2 * k], im = v[2 * k + 1];
+      out[2 * k] = keep ? re : T(0);
+      out[2 * k + 1] = keep ? im : T(0);
+    }
+  });
+}
+
+at::Tensor zrelu_forward(const at::Tensor& x) {
+  flat_pairs(x, "input");
+  at::Tensor y = at::empty_strided(x.sizes(), x.strides(), x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "zrelu_forward", [&] {
+    zrelu_select(x.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(), y.data_ptr<scalar_t>(), x.numel() / 2);
+  });
+  return y;
+}
+
+// dL/dz = grad where z passes, else 0; a fresh tensor (the incoming gradient is never written).
+at::Tensor zrelu_backward(const at::Tensor& grad, const at::Tensor& x) {
+  flat_pairs(x, "input");
+  TORCH_CHECK(grad.sizes() == x.sizes() && grad.strides() == x.strides() && grad.scalar_type() == x.scalar_type(),
+              "deepcomplex zrelu kernel: grad must have the sizes, strides and dtype of the input");
+  at::Tensor gx = at::empty_strided(x.sizes(), x.strides(), x.options());
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "zrelu_backward", [&] {
+    zrelu_select(x.data_ptr<scalar_t>(), grad.data_ptr<scalar_t>(), gx.data_ptr<scalar_t>(), x.numel() / 2);
+  });
+  return gx;
+}
 }  // namespace
 
 TORCH_LIBRARY_FRAGMENT(deepcomplex, m) {
   m.def("modrelu_forward(Tensor x, Tensor bias) -> Tensor", modrelu_forward);
   m.def("modrelu_backward(Tensor grad, Tensor x, Tensor bias) -> (Tensor, Tensor)", modrelu_backward);
+  m.def("zrelu_forward(Tensor x) -> Tensor", zrelu_forward);
+  m.def("zrelu_backward(Tensor grad, Tensor x) -> Tensor", zrelu_backward);
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from .._extension import serves
-from .._layout import apply_real_mask, channel_pairs, dense, split_relu
+from .._layout import as_complex, channel_pairs, dense, split_relu
 from .._validation import check_channels, check_complex
 
 
@@ -115,6 +115,75 @@ def modrelu(input: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     return input * torch.where(nonzero, scale, torch.zeros_like(scale))
 
 
+def _is_dense(x: torch.Tensor) -> bool:
+    """Whether the elements of ``x`` fill a block of memory with no gap or overlap, in whatever dimension order."""
+    expected = 1
+    for size, stride in sorted(zip(x.shape, x.stride()), key=lambda t: t[1]):
+        if size != 1:
+            if stride != expected:
+                return False
+            expected *= size
+    return True
+
+
+def _zrelu_kernel_serves(x: torch.Tensor) -> bool:
+    """Whether the compiled zReLU runs for ``x``: CPU complex64/128, not empty, dense (any dimension order)."""
+    return (x.dtype in (torch.complex64, torch.complex128) and x.numel() > 0 and not x.is_conj() and serves(x)
+            and _is_dense(x))
+
+
+def _first_quadrant(x: torch.Tensor) -> torch.Tensor:
+    """The (..., 1) 0/1 mask of the real view, in its dtype: Re >= 0 and Im >= 0 (a NaN part fails it, -0 passes)."""
+    parts = torch.view_as_real(x)
+    # min(Re, Im) >= 0: one comparison per element, not two as (parts >= 0).all(-1); NaN propagates and fails
+    return (torch.minimum(parts[..., 0], parts[..., 1]) >= 0).unsqueeze(-1).to(parts.dtype)
+
+
+def _select(v: torch.Tensor, saved: torch.Tensor, kernel: bool) -> torch.Tensor:
+    """``v`` where the input lies in the first quadrant, 0 elsewhere: a select, not a product with a 0/1 mask, so NaN
+    and inf outside the quadrant give 0. ``saved`` is the input (kernel) or its :func:`_first_quadrant` mask."""
+    v = v.resolve_conj()  # a gradient may come as a conjugate view, which view_as_real rejects
+    if not kernel:  # threshold_backward(v, mask, 0.5) = v where mask > 0.5: a select, faster than torch.where here
+        return as_complex(torch.ops.aten.threshold_backward(torch.view_as_real(v), saved, 0.5))
+    if v.stride() != saved.stride():  # the kernel walks both as one flat array: the same layout
+        v = torch.empty_like(saved).copy_(v)
+    return torch.view_as_complex(torch.ops.deepcomplex.zrelu_backward(torch.view_as_real(v), torch.view_as_real(saved)))
+
+
+class _ZReLU(torch.autograd.Function):
+    """zReLU z -> z [z in the first quadrant], on the compiled kernel or torch's ops; keeps the memory layout."""
+
+    @staticmethod
+    def forward(ctx, x, kernel: bool):
+        ctx.kernel = kernel
+        if kernel:
+            ctx.save_for_backward(x)
+            return torch.view_as_complex(torch.ops.deepcomplex.zrelu_forward(torch.view_as_real(x)))
+        keep = _first_quadrant(x)
+        ctx.save_for_backward(keep)
+        return _select(x, keep, kernel)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (saved,) = ctx.saved_tensors
+        return _ZReLUGrad.apply(grad, saved, ctx.kernel), None
+
+
+class _ZReLUGrad(torch.autograd.Function):
+    """zReLU's backward g -> g [x in the first quadrant]: linear in g, so its own backward is itself (any order)."""
+
+    @staticmethod
+    def forward(ctx, grad, saved, kernel: bool):
+        ctx.save_for_backward(saved)
+        ctx.kernel = kernel
+        return _select(grad, saved, kernel)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (saved,) = ctx.saved_tensors
+        return _ZReLUGrad.apply(grad, saved, ctx.kernel), None, None
+
+
 def zrelu(input: torch.Tensor) -> torch.Tensor:
     r"""Apply zReLU: pass :math:`z` where it lies in the first quadrant, zero elsewhere.
 
@@ -123,7 +192,9 @@ def zrelu(input: torch.Tensor) -> torch.Tensor:
         \text{ (Re } z \ge 0 \text{ and Im } z \ge 0\text{)} \\ 0 & \text{otherwise} \end{cases}
 
     (Guberman, 2016, "On Complex Valued Convolutional Neural Networks"; Trabelsi et al., 2018, "Deep Complex Networks",
-    ICLR, Eq. 6.) An element with a NaN part gives 0.
+    ICLR, Eq. 6.) An element with a NaN part gives 0, and so does one with an infinite part outside the first
+    quadrant; :math:`-0` counts as :math:`\ge 0`. The gradient is the incoming gradient where the element passes,
+    0 elsewhere.
 
     Args:
         input (Tensor): complex input of any shape.
@@ -141,9 +212,7 @@ def zrelu(input: torch.Tensor) -> torch.Tensor:
         tensor([ True, False, False])
     """
     check_complex("zrelu", input)
-    parts = torch.view_as_real(input)
-    # min(Re, Im) >= 0: one comparison per element, not two as (parts >= 0).all(-1); NaN gives 0 either way
-    return apply_real_mask(input, (torch.minimum(parts[..., 0], parts[..., 1]) >= 0).unsqueeze(-1))
+    return _ZReLU.apply(input, _zrelu_kernel_serves(input))
 
 
 def cardioid(input: torch.Tensor) -> torch.Tensor:

@@ -1,11 +1,12 @@
 """Complex pooling: average pooling of Re and Im, max pooling by modulus, and spectral pooling (Rippel et al., 2015)."""
 from __future__ import annotations
 
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 
+from .._extension import serves
 from .._layout import apply_interleaved
 from .._validation import check_complex, check_rank
 
@@ -61,8 +62,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         y(N_i, C_j, h, w) = \frac{1}{k_H k_W} \sum_{m=0}^{k_H-1} \sum_{n=0}^{k_W-1}
         x(N_i, C_j, \text{stride}[0] \cdot h + m, \text{stride}[1] \cdot w + n)
 
-    with complex :math:`x`. Same arguments as ``torch.nn.functional.avg_pool2d``; 2x2 windows of stride 2 on
-    contiguous (N, C, H, W) input with even H and W take a faster path with the same result.
+    with complex :math:`x`. Same arguments as ``torch.nn.functional.avg_pool2d``. Without padding (and with
+    ``ceil_mode=False``) the compiled CPU kernels, where built, pool NCHW-contiguous and channels-last input in one
+    pass each way and keep its memory layout; elsewhere (a GPU, no build), 2x2 windows of stride 2 on contiguous
+    (N, C, H, W) input with even H and W take a faster path than the general one. All paths give the same result.
 
     Args:
         input (Tensor): complex input, :math:`(N, C, H, W)` or :math:`(C, H, W)`.
@@ -87,6 +90,11 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         >>> F.avg_pool2d(torch.tensor([[[1 + 1j, 3 + 1j], [1 - 1j, 3 - 1j]]]), 2)
         tensor([[[2.+0.j]]])
     """
+    geometry = _kernel_geometry(input, kernel_size, stride, padding, ceil_mode, divisor_override)
+    if geometry is not None:  # the compiled kernel: windows without padding, NCHW or channels-last, kept as it is
+        x = input if input.dim() == 4 else input.unsqueeze(0)
+        out = _AvgPool2dKernel.apply(x, geometry, not x.is_contiguous())
+        return out if input.dim() == 4 else out.squeeze(0)
     if _is_2x2_stride_2(input, kernel_size, stride, padding) and input.is_complex():
         # NCHW complex input: pool its real view (N, C, H, W, 2) in place of a channels-last copy
         return torch.view_as_complex(_AvgPool2x2.apply(torch.view_as_real(input), divisor_override or 4))
@@ -149,6 +157,68 @@ class _AvgPool2x2(torch.autograd.Function):
         n, c, h, w, *e = grad.shape
         g = grad.reshape(n, c, h, 1, w, 1, *e).expand(n, c, h, 2, w, 2, *e)
         return g.reshape(n, c, 2 * h, 2 * w, *e).contiguous().div_(ctx.divisor), None  # a copy: never write to grad
+
+
+def _pair_of(v) -> Optional[tuple[int, int]]:
+    """(a, b) from an int or a sequence of one or two ints, as torch's pooling reads them; None for anything else."""
+    v = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    v = v * 2 if len(v) == 1 else v
+    ok = len(v) == 2 and all(isinstance(i, int) and not isinstance(i, bool) for i in v)
+    return v if ok else None
+
+
+def _kernel_geometry(input: torch.Tensor, kernel_size, stride, padding, ceil_mode, divisor_override):
+    """(kH, kW, sH, sW, divisor) when the compiled kernel computes this pooling, else None (torch's path runs)."""
+    if not (input.dtype in (torch.complex64, torch.complex128) and input.dim() in (3, 4) and input.numel() > 0
+            and not input.is_conj() and serves(input)):
+        return None
+    if not (input.is_contiguous() or (input.dim() == 4 and input.is_contiguous(memory_format=torch.channels_last))
+            or (input.dim() == 3 and input.permute(1, 2, 0).is_contiguous())):
+        return None
+    k = _pair_of(kernel_size)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair_of(stride)
+    if k is None or s is None or _pair_of(padding) != (0, 0) or ceil_mode or min(k + s) < 1:
+        return None
+    if input.shape[-2] < k[0] or input.shape[-1] < k[1]:  # torch raises its own error
+        return None
+    if divisor_override is not None and (not isinstance(divisor_override, int) or divisor_override == 0):
+        return None
+    return (*k, *s, divisor_override if divisor_override is not None else k[0] * k[1])
+
+
+def _conform(t: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """``t`` (complex 4-D) in the kernels' layout: NCHW-contiguous or channels-last; no copy when it already is."""
+    return t.resolve_conj().contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+class _AvgPool2dKernel(torch.autograd.Function):
+    """Average pooling on the compiled kernels, NCHW or channels-last complex (N, C, H, W), windows without padding.
+    Backward gathers each input element's windows (one pass, a fresh tensor); differentiable to any order, as pooling
+    and its backward are each other's adjoints."""
+
+    @staticmethod
+    def forward(ctx, x, geometry, channels_last: bool):
+        ctx.geometry, ctx.channels_last, ctx.size = geometry, channels_last, x.shape[-2:]
+        return torch.view_as_complex(torch.ops.deepcomplex.avg_pool2d_forward(torch.view_as_real(x), *geometry))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _AvgPool2dKernelGrad.apply(grad, ctx.geometry, ctx.channels_last, ctx.size), None, None
+
+
+class _AvgPool2dKernelGrad(torch.autograd.Function):
+    """The backward of :class:`_AvgPool2dKernel` as a function of the output gradient; its backward is the pooling."""
+
+    @staticmethod
+    def forward(ctx, grad, geometry, channels_last: bool, size):
+        ctx.geometry, ctx.channels_last = geometry, channels_last
+        g = torch.view_as_real(_conform(grad, channels_last))
+        return torch.view_as_complex(torch.ops.deepcomplex.avg_pool2d_backward(g, *size, *geometry))
+
+    @staticmethod
+    def backward(ctx, grad):
+        pooled = _AvgPool2dKernel.apply(_conform(grad, ctx.channels_last), ctx.geometry, ctx.channels_last)
+        return pooled, None, None, None
 
 
 def _is_2x2_stride_2(input: torch.Tensor, kernel_size, stride, padding) -> bool:
