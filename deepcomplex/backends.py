@@ -2,8 +2,9 @@
 
 The kernels are built on request (``python -m deepcomplex build-ext``) and loaded when present; without them every
 layer runs its pure-PyTorch path, with the same results. This module is the public face of that machinery, in the
-spirit of ``torch.backends``: whether the kernels are loaded, and a block that runs without them (to compare the two
-paths, or to time the path a GPU or a machine without the build would take). docs/ARCHITECTURE.md lists it.
+spirit of ``torch.backends``: whether the kernels are loaded, a block that runs without them (to compare the two
+paths, or to time the path a GPU or a machine without the build would take), and the switch between the four- and
+three-product forms of complex linear layers and convolutions (:data:`gauss`). docs/ARCHITECTURE.md lists it.
 """
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from typing import ContextManager
 
 from . import _extension
 
-__all__ = ["extension_available", "extension_disabled"]
+__all__ = ["extension_available", "extension_disabled", "gauss"]
+
+#: Which form complex linear layers and convolutions compute: ``"auto"`` (default) uses Gauss's three-product form
+#: (:mod:`deepcomplex.functional.gauss`) for the shapes where it was measured faster, complex64 on the CPU with the
+#: compiled kernels, and the four-product form elsewhere; ``True`` uses Gauss's form everywhere in eager mode (any
+#: device and dtype); ``False`` never. torch.compile and torch.export always trace the four-product form. Both forms
+#: agree to float rounding (Gauss's rounds slightly differently). Set it like ``torch.backends.cudnn.benchmark``:
+#: ``deepcomplex.backends.gauss = False``.
+gauss = "auto"
 
 
 def extension_available() -> bool:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .. import init as cinit
 from .. import functional as CF
 from .._validation import check_channels, check_complex, check_positive_ints
+from ..functional.gauss import affine
 from .module import KindPreservingModule, complex_dtype
 
 
@@ -69,8 +69,9 @@ class ComplexLinear(KindPreservingModule):
         if input.dim() == 0:
             raise ValueError(f"{name} expects an input of shape (*, {self.in_features}), got a 0D tensor")
         check_channels(name, input.shape[-1], self.in_features, "input features (last dimension)")
-        # checked once, above: deepcomplex.functional.linear is these checks and then torch's linear
-        return F.linear(input, self.weight, self.bias)
+        # checked once, above: deepcomplex.functional.linear is these checks and then this core (torch's complex
+        # linear, or Gauss's three-product form where deepcomplex.backends.gauss picks it)
+        return affine(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
