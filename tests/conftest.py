@@ -1,6 +1,8 @@
 """Shared test helpers: seeded randomness, complex random tensors, tolerance-aware comparison with NumPy references."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -10,6 +12,31 @@ torch.set_num_threads(1)
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 DTYPES = (torch.complex64, torch.complex128)
+
+
+@pytest.fixture
+def require_kernels():
+    """Skip where the compiled kernels are not built, except under CI, where a missing build fails: the fast path
+    must be the tested one. Test files of the kernels use it for every test (``pytest.mark.usefixtures``)."""
+    from deepcomplex import _extension
+
+    if not _extension.available():
+        if os.environ.get("CI"):
+            pytest.fail("compiled kernels are not built: run `python -m deepcomplex build-ext`")
+        pytest.skip("compiled kernels are not built (python -m deepcomplex build-ext)")
+
+
+def memory_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
+    """``x`` stored as "contiguous", "channels_last", "sliced" (not dense: every other column of a wider tensor) or
+    "permuted" (dense but neither NCHW nor channels-last: (N, H, C, W) in memory)."""
+    if layout == "channels_last":
+        return x.contiguous(memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d)
+    if layout == "sliced":
+        wide = torch.cat([x, x], -1).contiguous()
+        return wide[..., ::2].copy_(x)
+    if layout == "permuted":
+        return x.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3)
+    return x.contiguous()
 
 
 @pytest.fixture(autouse=True)

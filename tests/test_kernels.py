@@ -6,7 +6,6 @@ under CI, where a missing build is a failure: the fast path must be the tested o
 from __future__ import annotations
 
 import contextlib
-import os
 
 import numpy as np
 import pytest
@@ -17,7 +16,7 @@ from deepcomplex import _extension
 import deepcomplex.functional as CF
 from deepcomplex.nn import ComplexBatchNorm1d, ComplexBatchNorm2d, ComplexBatchNorm3d
 
-from conftest import crandn
+from conftest import crandn, memory_layout
 
 
 def _crandn(*shape, dtype=torch.complex128, seed: int):
@@ -25,23 +24,7 @@ def _crandn(*shape, dtype=torch.complex128, seed: int):
     return crandn(*shape, dtype=dtype)
 
 
-@pytest.fixture(autouse=True)
-def kernels():
-    if not _extension.available():
-        if os.environ.get("CI"):
-            pytest.fail("compiled kernels are not built: run `python -m deepcomplex build-ext`")
-        pytest.skip("compiled kernels are not built (python -m deepcomplex build-ext)")
-
-
-def _layout(x: torch.Tensor, layout: str) -> torch.Tensor:
-    if layout == "channels_last":
-        return x.contiguous(memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d)
-    if layout == "sliced":  # not dense: every other column of a wider tensor
-        wide = torch.cat([x, x], -1).contiguous()
-        return wide[..., ::2].copy_(x)
-    if layout == "permuted":  # dense but neither NCHW nor channels-last: (N, H, C, W) in memory
-        return x.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3)
-    return x.contiguous()
+pytestmark = pytest.mark.usefixtures("require_kernels")
 
 
 CASES = [  # (input shape, layout); 11 channels and odd sizes exercise the vector blocks and their tails
@@ -81,7 +64,7 @@ def test_batch_norm_kernels_match_torch_path(shape, layout, dtype):
     c = shape[1]
     base = _crandn(*shape, dtype=torch.complex128, seed=1)
     base = base + 3 * base.real.to(base.dtype) + 0.5  # correlated Re/Im and a nonzero mean
-    x = _layout(base.to(dtype), layout) if len(shape) >= 4 else base.to(dtype)
+    x = memory_layout(base.to(dtype), layout) if len(shape) >= 4 else base.to(dtype)
     weight = torch.randn(c, 3, dtype=torch.float64).to(x.real.dtype)
     bias = _crandn(c, dtype=dtype, seed=2)
     grad = _crandn(*shape, dtype=dtype, seed=3)
@@ -138,7 +121,7 @@ def _numpy_sums(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last", "permuted"])
 def test_cross_moments_and_mix_ops(layout):
     ops = torch.ops.deepcomplex
-    a = _layout(_crandn(3, 11, 4, 5, dtype=torch.complex128, seed=6), layout)
+    a = memory_layout(_crandn(3, 11, 4, 5, dtype=torch.complex128, seed=6), layout)
     b = torch.empty_like(a).copy_(_crandn(3, 11, 4, 5, dtype=torch.complex128, seed=7))
     va, vb = (torch.view_as_real(t.reshape(3, 11, -1)) for t in (a, b))
     na, nb = va.numpy(), vb.numpy()
@@ -212,7 +195,7 @@ def test_missing_build_falls_back(monkeypatch, tmp_path):
                               "nchw-blocks"])
 def test_modrelu_kernel_matches_torch_path(shape, layout, shared):
     x = _crandn(*shape, dtype=torch.complex128, seed=9)
-    x = _layout(x, layout) if len(shape) == 4 else x
+    x = memory_layout(x, layout) if len(shape) == 4 else x
     x = x.clone() if layout != "sliced" else x
     flat = torch.view_as_real(x)
     flat[..., :1, :] = 0  # exact zeros: output and gradient 0 there
@@ -243,7 +226,7 @@ def test_naive_batch_norm_kernels_match_torch_batch_norm(layout, momentum):
 
     c = 11
     torch.manual_seed(0)
-    x = _layout(_crandn(3, c, 5, 7, dtype=torch.complex128, seed=11) * 3 + (2 - 1j), layout)
+    x = memory_layout(_crandn(3, c, 5, 7, dtype=torch.complex128, seed=11) * 3 + (2 - 1j), layout)
     grad = _crandn(3, c, 5, 7, dtype=torch.complex128, seed=12)
     results = []
     for kernels in (True, False):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 
 import numpy as np
 import pytest
@@ -19,26 +18,10 @@ from torch.profiler import ProfilerActivity, profile
 from deepcomplex import _extension
 import deepcomplex.functional as CF
 
-from conftest import DTYPES, assert_matches, crandn, to_numpy
+from conftest import DTYPES, assert_matches, crandn, memory_layout, to_numpy
 
 
-@pytest.fixture(autouse=True)
-def kernels_built():
-    if not _extension.available():
-        if os.environ.get("CI"):
-            pytest.fail("compiled kernels are not built: run `python -m deepcomplex build-ext`")
-        pytest.skip("compiled kernels are not built (python -m deepcomplex build-ext)")
-
-
-def _layout(x: torch.Tensor, layout: str) -> torch.Tensor:
-    if layout == "channels_last":
-        return x.contiguous(memory_format=torch.channels_last if x.dim() == 4 else torch.channels_last_3d)
-    if layout == "permuted":  # dense but neither NCHW nor channels-last: (N, H, C, W) in memory
-        return x.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3)
-    if layout == "sliced":  # not dense: every other column of a wider tensor
-        wide = torch.cat([x, x], -1).contiguous()
-        return wide[..., ::2].copy_(x)
-    return x.contiguous()
+pytestmark = pytest.mark.usefixtures("require_kernels")
 
 
 @contextlib.contextmanager
@@ -99,7 +82,7 @@ def test_zrelu_kernel_matches_torch_path_and_numpy(shape, layout, served, dtype)
     if parts.shape[0] >= 9:  # signed zeros on the boundary rays (pass) and just outside them (fail)
         parts[:9] = torch.tensor([[0.0, 0.0], [-0.0, 0.0], [0.0, -0.0], [-0.0, -0.0], [-0.0, 2.0], [2.0, -0.0],
                                   [-1e-30, 2.0], [2.0, -1e-30], [0.0, 3.0]])
-    x = _layout(x, layout) if len(shape) >= 4 else x
+    x = memory_layout(x, layout) if len(shape) >= 4 else x
     grad = torch.randn_like(x)
     with _threads(2):  # the 2x3x40x300 case spans several blocks of at::parallel_for
         fast = _run(CF.zrelu, x, grad, kernels=True)
@@ -220,9 +203,9 @@ def test_avg_pool2d_kernel_matches_torch_path_and_numpy(kw, k, s, divisor, shape
 def test_avg_pool2d_kernel_on_large_planes_and_gradient_layouts():
     """Planes large enough to split over threads; an output gradient in the other layout than the output."""
     for layout, grad_layout in (("contiguous", "channels_last"), ("channels_last", "contiguous")):
-        x = _layout(crandn(2, 3, 131, 130, dtype=torch.complex64), layout)
+        x = memory_layout(crandn(2, 3, 131, 130, dtype=torch.complex64), layout)
         ref = np_avg_pool2d(to_numpy(x), (2, 2), (2, 2))
-        grad = _layout(crandn(*ref.shape, dtype=torch.complex64), grad_layout)
+        grad = memory_layout(crandn(*ref.shape, dtype=torch.complex64), grad_layout)
         with _threads(2):
             y, gx, ran = _run(lambda t: CF.avg_pool2d(t, 2), x, grad, kernels=True)
         assert "deepcomplex::avg_pool2d_backward" in ran
@@ -234,7 +217,7 @@ def test_avg_pool2d_kernel_on_large_planes_and_gradient_layouts():
 @pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=(3, 2), stride=(2, 1), divisor_override=4)],
                          ids=["k2", "k3x2s2x1-div4"])
 def test_avg_pool2d_kernel_gradcheck(layout, kw):
-    x = _layout(crandn(2, 3, 6, 5), layout).requires_grad_()
+    x = memory_layout(crandn(2, 3, 6, 5), layout).requires_grad_()
 
     def f(t):
         out = CF.avg_pool2d(t, **kw)
@@ -255,7 +238,7 @@ def test_avg_pool2d_kernel_gradcheck(layout, kw):
 @pytest.mark.filterwarnings("ignore:ComplexHalf support is experimental")
 def test_avg_pool2d_other_cases_take_the_torch_path(case):
     dtype = case.get("dtype", torch.complex128)
-    x = _layout(crandn(2, 3, 6, 7), case["layout"])
+    x = memory_layout(crandn(2, 3, 6, 7), case["layout"])
     x = x.to(dtype)
     kw = case["kw"]
     assert CF.pooling._kernel_geometry(x, kw["kernel_size"], kw.get("stride"), kw.get("padding", 0),

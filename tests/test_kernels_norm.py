@@ -6,7 +6,6 @@ every geometry the kernel dispatches (layer norm's planar sweep; group norm's pe
 """
 from __future__ import annotations
 
-import os
 
 import pytest
 import torch
@@ -23,12 +22,7 @@ def crandn(*shape, dtype=torch.complex128, seed: int = 0):
     return _crandn(*shape, dtype=dtype)
 
 
-@pytest.fixture(autouse=True)
-def kernels():
-    if not _extension.available():
-        if os.environ.get("CI"):
-            pytest.fail("compiled kernels are not built: run `python -m deepcomplex build-ext`")
-        pytest.skip("compiled kernels are not built (python -m deepcomplex build-ext)")
+pytestmark = pytest.mark.usefixtures("require_kernels")
 
 
 def _params(k: int, dtype: torch.dtype, affine: str, seed: int):
