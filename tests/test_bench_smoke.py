@@ -23,6 +23,8 @@ EXPECTED_ROWS = {
     ("ComplexBatchNorm2d", "NCHW input"), ("ComplexBatchNorm2d", "channels-last input"),
     ("ComplexBatchNorm2d", "CL, pure PyTorch"),
     ("NaiveComplexBatchNorm2d", "NCHW input"),
+    ("ComplexLayerNorm", "fused kernel"), ("ComplexLayerNorm", "pure PyTorch"),
+    ("ComplexGroupNorm", "fused kernel"), ("ComplexGroupNorm", "pure PyTorch"),
     ("ComplexConvLSTM1d", "1 layers, k=3"),
     ("coshnet_base training step", ""), ("coshnet_tiny training step", ""),
     ("ComplexUpsample", "NCHW input"), ("ComplexUpsample(polar=True)", "NCHW input"),
