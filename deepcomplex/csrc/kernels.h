@@ -146,4 +146,9 @@ at::Tensor coefficients(const at::Tensor& t, int64_t channels, int64_t per, cons
   return t.detach().to(at::kDouble).contiguous();
 }
 
+// The same for an optional operand (a layer without weight or bias): undefined when absent.
+at::Tensor optional_coefficients(const std::optional<at::Tensor>& t, int64_t channels, int64_t per, const char* what) {
+  return t.has_value() && t->defined() ? coefficients(*t, channels, per, what) : at::Tensor();
+}
+
 }  // namespace

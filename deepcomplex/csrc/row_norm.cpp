@@ -27,10 +27,6 @@ RowGeometry row_geometry(const at::Tensor& x, int64_t groups, int64_t inner) {
   return {x.size(0), x.size(1), groups, inner, x.size(1) / inner};
 }
 
-at::Tensor optional_params(const std::optional<at::Tensor>& t, int64_t count, int64_t per, const char* what) {
-  return t.has_value() && t->defined() ? coefficients(*t, count, per, what) : at::Tensor();
-}
-
 template <typename T>
 void row_sums(const T* x, int64_t p, double* s) {
   double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a5 = 0;
@@ -232,7 +228,7 @@ std::tuple<at::Tensor, at::Tensor> row_norm_forward(const at::Tensor& x, const s
                                                     int64_t inner, double eps) {
   const RowGeometry g = row_geometry(x, groups, inner);
   const int64_t k = groups * g.segments;
-  at::Tensor gamma = optional_params(weight, k, 3, "weight"), beta = optional_params(bias, k, 2, "bias");
+  at::Tensor gamma = optional_coefficients(weight, k, 3, "weight"), beta = optional_coefficients(bias, k, 2, "bias");
   at::Tensor y = at::empty_like(x);
   at::Tensor sums = at::empty({g.rows, 6}, x.options().dtype(at::kDouble));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "row_norm_forward", [&] {
@@ -259,7 +255,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> row_norm_backward(const at::Tenso
   TORCH_CHECK(sums.dim() == 2 && sums.size(0) == g.rows && sums.size(1) == 6 && sums.scalar_type() == at::kDouble,
               "deepcomplex row-norm kernel: sums must be (R, 6) float64");
   const int64_t k = groups * g.segments;
-  at::Tensor gamma = optional_params(weight, k, 3, "weight");
+  at::Tensor gamma = optional_coefficients(weight, k, 3, "weight");
   at::Tensor s = sums.contiguous();
   at::Tensor gx = at::empty_like(x);
   const int64_t threads = at::get_num_threads();

@@ -217,10 +217,6 @@ at::Tensor mix(const at::Tensor& a, const at::Tensor& A, const std::optional<at:
   return y;
 }
 
-at::Tensor optional_coefficients(const std::optional<at::Tensor>& t, int64_t channels, int64_t per, const char* what) {
-  return t.has_value() && t->defined() ? coefficients(*t, channels, per, what) : at::Tensor();
-}
-
 // Training-mode batch norm forward on the (N, C, P, 2) view: returns y, the (C, 6) sums of x and x x^T (what the
 // backward needs) and the (C, 5) statistics [mu_r, mu_i, V_rr, V_ri, V_ii] (biased covariance) for running averages.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> whiten_forward(const at::Tensor& v, const std::optional<at::Tensor>& weight,
