@@ -170,10 +170,6 @@ def _double_backward(fn: Callable, inputs, grad: torch.Tensor, needs) -> list:
 # Linear
 # ----------------------------------------------------------------------------------------------------------------------
 
-def _native_linear(x, weight, bias):
-    return torch.nn.functional.linear(x, weight, bias)
-
-
 class GaussLinear(torch.autograd.Function):
     """y = x W^T + b in Gauss's form: three real batched matrix products forward, three per gradient."""
 
@@ -192,7 +188,7 @@ class GaussLinear(torch.autograd.Function):
         x, weight, bias, x3, w3 = ctx.saved_tensors
         needs = ctx.needs_input_grad[:3]
         if torch.is_grad_enabled():
-            return tuple(_double_backward(_native_linear, (x, weight, bias), grad, needs))
+            return tuple(_double_backward(torch.nn.functional.linear, (x, weight, bias), grad, needs))
         fout = weight.shape[0]
         g3 = _split(_rows(grad, fout), _GRAD, False)                    # (3, M, out)
         gx = gw = gb = None

@@ -167,6 +167,12 @@ def _pair_of(v) -> Optional[tuple[int, int]]:
     return v if ok else None
 
 
+def _window(kernel_size, stride):
+    """(kernel, stride) pairs as :func:`_pair_of` reads them; the stride defaults to the window (None or empty)."""
+    k = _pair_of(kernel_size)
+    return k, k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair_of(stride)
+
+
 def _kernel_geometry(input: torch.Tensor, kernel_size, stride, padding, ceil_mode, divisor_override):
     """(kH, kW, sH, sW, divisor) when the compiled kernel computes this pooling, else None (torch's path runs)."""
     if not (input.dtype in (torch.complex64, torch.complex128) and input.dim() in (3, 4) and input.numel() > 0
@@ -175,8 +181,7 @@ def _kernel_geometry(input: torch.Tensor, kernel_size, stride, padding, ceil_mod
     if not (input.is_contiguous() or (input.dim() == 4 and input.is_contiguous(memory_format=torch.channels_last))
             or (input.dim() == 3 and input.permute(1, 2, 0).is_contiguous())):
         return None
-    k = _pair_of(kernel_size)
-    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair_of(stride)
+    k, s = _window(kernel_size, stride)
     if k is None or s is None or _pair_of(padding) != (0, 0) or ceil_mode or min(k + s) < 1:
         return None
     if input.shape[-2] < k[0] or input.shape[-1] < k[1]:  # torch raises its own error
@@ -223,9 +228,7 @@ class _AvgPool2dKernelGrad(torch.autograd.Function):
 
 def _is_2x2_stride_2(input: torch.Tensor, kernel_size, stride, padding) -> bool:
     """Whether ``_AvgPool2x2`` computes this pooling: 2x2 windows, stride 2, no padding, contiguous NCHW, even H and W."""
-    pair = lambda v: tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    stride = kernel_size if stride is None or stride == [] else stride
-    return (pair(kernel_size) == (2, 2) and pair(stride) == (2, 2) and pair(padding) == (0, 0) and input.dim() == 4
+    return (_window(kernel_size, stride) == ((2, 2), (2, 2)) and _pair_of(padding) == (0, 0) and input.dim() == 4
             and input.is_contiguous() and input.shape[-2] % 2 == 0 and input.shape[-1] % 2 == 0
             and input.numel() > 0)
 
