@@ -1,7 +1,10 @@
 """Shared test helpers: seeded randomness, complex random tensors, tolerance-aware comparison with NumPy references."""
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,6 +40,18 @@ def memory_layout(x: torch.Tensor, layout: str) -> torch.Tensor:
     if layout == "permuted":
         return x.permute(0, 2, 1, 3).contiguous().permute(0, 2, 1, 3)
     return x.contiguous()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def load_benchmark(module: str):
+    """Import ``benchmarks.<module>``: benchmarks/ lives beside the package, not in it, so the repository root goes on
+    sys.path first."""
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))
+    return importlib.import_module(f"benchmarks.{module}")
 
 
 @pytest.fixture(autouse=True)

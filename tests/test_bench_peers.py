@@ -3,23 +3,18 @@ reports; a missing peer is named."""
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import math
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from conftest import PNG_MAGIC, load_benchmark
 
 
 def _load():
-    if str(ROOT) not in sys.path:  # benchmarks/ lives beside the package, not in it
-        sys.path.append(str(ROOT))
-    return importlib.import_module("benchmarks.peers")
+    return load_benchmark("peers")
 
 
 def _block(monkeypatch: pytest.MonkeyPatch, package: str) -> None:

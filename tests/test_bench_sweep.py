@@ -2,23 +2,17 @@
 report and the PNG chart, with ratios that are ours / real of the recorded times and peak memory."""
 from __future__ import annotations
 
-import importlib
 import json
 import math
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from conftest import PNG_MAGIC, load_benchmark
 
 
 def _load():
-    if str(ROOT) not in sys.path:  # benchmarks/ lives beside the package, not in it
-        sys.path.append(str(ROOT))
-    return importlib.import_module("benchmarks.bench_sweep")
+    return load_benchmark("bench_sweep")
 
 
 def _positive_finite(v) -> bool:
