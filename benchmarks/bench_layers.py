@@ -53,8 +53,8 @@ from benchmarks.layers_export import export_group  # noqa: E402
 from benchmarks.layers_norm import norm_rows_group  # noqa: E402
 from benchmarks.layers_resampling import resampling_group  # noqa: E402
 from benchmarks.harness import (CDTYPE, RDTYPE, Contender, InferenceContender, NativeCoShNetBase,  # noqa: E402
-                                channels_last, crandn, leaf, load_average, machine_info, peak_alloc_mib, rrandn,
-                                run_interleaved, summary, write_json)
+                                channels_last, crandn, leaf, load_average, machine_info, peak_alloc_mib,
+                                pure_pytorch, rrandn, run_interleaved, summary, write_json)
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_layers.json"
 MEMORY_AIM = 2.5  # issue 26: ours' peak memory at most 2.5x the real layer's on every row
@@ -207,13 +207,9 @@ def norm_group(shape: tuple[int, ...]) -> Group:
     bn, naive, real = cnn.ComplexBatchNorm2d(ch), cnn.NaiveComplexBatchNorm2d(ch), nn.BatchNorm2d(2 * ch)
     xb, xb_cl, xn = leaf(x), leaf(channels_last(x)), leaf(x)
     x_real = leaf(rrandn(n, 2 * ch, h, w_, seed=2))
-    def torch_path(inp):
-        with deepcomplex.backends.extension_disabled():  # the pure-PyTorch path (GPU, or no compiled kernels)
-            return bn(inp)
-
     c = {
         "bn": Contender(lambda: bn(xb), [xb, *bn.parameters()]),
-        "bn-torch": Contender(lambda: torch_path(xb_cl), [xb_cl, *bn.parameters()], grad_like=channels_last),
+        "bn-torch": Contender(lambda: pure_pytorch(bn, xb_cl), [xb_cl, *bn.parameters()], grad_like=channels_last),
         "bn-cl": Contender(lambda: bn(xb_cl), [xb_cl, *bn.parameters()], grad_like=channels_last),
         "naive": Contender(lambda: naive(xn), [xn, *naive.parameters()]),
         "real-bn": Contender(lambda: real(x_real), [x_real, *real.parameters()]),

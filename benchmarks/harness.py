@@ -178,6 +178,13 @@ def leaf(x: torch.Tensor) -> torch.Tensor:
     return x.detach().clone(memory_format=torch.preserve_format).requires_grad_(True)
 
 
+def pure_pytorch(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``module(x)`` on its pure-PyTorch path, the compiled kernels off (the path of a GPU, or of a machine without
+    the build)."""
+    with deepcomplex.backends.extension_disabled():
+        return module(x)
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # Reports
 # ----------------------------------------------------------------------------------------------------------------------
