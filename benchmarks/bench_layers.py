@@ -23,6 +23,9 @@ and the real layer's peak MiB and mem o/r = their ratio (the aim: at most 2.5x).
 rows, whose onnxruntime contender allocates outside torch.
 The export rows time inference only (benchmarks/layers_export.py): ours = the model exported with
 deepcomplex.export.to_onnx, run in onnxruntime, native = the same model in torch eager.
+The compile rows time training steps (benchmarks/layers_compile.py): ours = the model under torch.compile (with the
+default, then with deepcomplex.backends.trace_layers = True), native = the same model in eager mode; the JSON rows
+also give the first call's seconds (compile_s).
 The timing machinery (Contender, run_interleaved, summary, inputs, machine info, atomic JSON) is benchmarks/harness.py;
 this script holds the layer groups, the table and the command line. Adding a layer group: a ``*_group`` function that
 returns (rows, contenders) and its entry, with quick and full sizes, in :func:`groups`. benchmarks/bench_sweep.py
@@ -49,6 +52,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` (and deepcom
 import deepcomplex.backends  # noqa: E402
 import deepcomplex.functional as CF  # noqa: E402,F401  (public API; imported so a broken install fails early)
 import deepcomplex.nn as cnn  # noqa: E402
+from benchmarks.layers_compile import compile_group  # noqa: E402
 from benchmarks.layers_export import export_group  # noqa: E402
 from benchmarks.layers_norm import norm_rows_group  # noqa: E402
 from benchmarks.layers_resampling import resampling_group  # noqa: E402
@@ -341,6 +345,7 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
             ("encoder_layer", lambda: encoder_layer_group(2, 8, 8, 2, 16)),
             ("vit", lambda: vit_group(2)),
             ("export", lambda: export_group(2)),
+            ("compile", lambda: compile_group(2, ("coshnet_tiny",), traced=False)),
         ]
     return [
         ("conv2d", lambda: conv_group(2, 64, 16, 32, 32, 3, 1)),
@@ -358,6 +363,7 @@ def groups(quick: bool) -> list[tuple[str, Callable[[], Group]]]:
         ("encoder_layer", lambda: encoder_layer_group(32, 128, 128, 8, 256)),
         ("vit", lambda: vit_group(128)),
         ("export", lambda: export_group(128)),
+        ("compile", lambda: compile_group(128)),
     ]
 
 
@@ -402,7 +408,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     p.add_argument("--only", default=None,
                    help="comma-separated groups to run: conv2d,conv1d,conv3d,linear,activations,pooling,batchnorm,"
-                        "convlstm,coshnet,mha,encoder_layer,vit,export")
+                        "layernorm,convlstm,coshnet,mha,encoder_layer,vit,export,compile")
     p.add_argument("--tune-malloc", action="store_true",
                    help="keep freed memory in the process as `deepcomplex train` does (deepcomplex.train.runtime)")
     a = p.parse_args(argv)
@@ -456,6 +462,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
                 "real_peak_mib": mem[m["real"]] if m["real"] else None,
                 "ours_over_real_mem": _ratio(mem[m["ours"]], mem[m["real"]] if m["real"] else None),
                 "contenders": {"ours": m["ours"], "native": m["native"], "real": m["real"]},
+                **({"compile_s": m["compile_s"]} if "compile_s" in m else {}),
             })
         print(f"  {gname}: done ({time.perf_counter() - start:.1f} s)", file=sys.stderr, flush=True)
     elapsed = time.perf_counter() - start

@@ -60,6 +60,16 @@ def _seed():
     np.random.seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _trace_layers_under_compile(monkeypatch):
+    """The torch.compile tests of each layer family check that its layers trace (real-view graphs, no compiled
+    kernels): the path of ``deepcomplex.backends.trace_layers = True`` and of torch.export. By default the layers run
+    eagerly behind a graph break instead, which tests/test_compile_boundary.py checks (it sets the flag back)."""
+    import deepcomplex.backends
+
+    monkeypatch.setattr(deepcomplex.backends, "trace_layers", True)
+
+
 def crandn(*shape, dtype=torch.complex128, device="cpu", requires_grad=False) -> torch.Tensor:
     """Complex normal tensor with independent standard-normal real and imaginary parts."""
     real = torch.float64 if dtype == torch.complex128 else torch.float32

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import backends
 from .. import init as cinit
 from .. import nn as cnn
 from ..functional.pooling import real_avg_pool2d
@@ -17,6 +18,7 @@ from .registry import register_model
 COSHNET_MEAN, COSHNET_STD = 0.5042909979820251, 1.1458107233047485
 
 
+@backends.eager_under_compile
 class _CoShNet(nn.Module):
     """The part every CoShNet shares: preprocessing and the fixed CoShRem front end; subclasses set the two stages.
 

@@ -17,6 +17,7 @@ import math
 import torch
 from torch import nn
 
+from .. import backends
 from .. import init as cinit
 from .. import nn as cnn
 from .registry import register_model
@@ -80,6 +81,7 @@ class ResidualBlock(nn.Module):
         return torch.cat([self.projection(x), out], 1)
 
 
+@backends.eager_under_compile
 class DCNResNet(nn.Module):
     """The DCN ResNet (complex, or its real twin with ``is_complex=False``) for (N, in_channels, H, W) real images."""
 

@@ -35,6 +35,7 @@ import itertools
 import torch
 from torch import nn
 
+from .. import backends
 from .. import init as cinit
 from .. import nn as cnn
 from ..layers import KerasSamePad1d, same_length, valid_length
@@ -120,6 +121,7 @@ class ShallowReal(_MusicNetModel):
         return self.classifier(self.features(x))
 
 
+@backends.eager_under_compile
 class ShallowComplex(_MusicNetModel):
     """Waveform + 0i -> complex conv(32, kernel 512, stride 16) + CReLU -> avg pool(4, 2) -> complex dense 2048 + CReLU
     -> complex dense num_notes -> real part."""
@@ -141,6 +143,7 @@ class ShallowComplex(_MusicNetModel):
         return self.classifier(self.features(torch.complex(x, torch.zeros_like(x)))).real
 
 
+@backends.eager_under_compile
 class DeepComplex(_MusicNetModel):
     """FFT -> 6 complex convs ('same') with complex BN, CReLU and average pooling -> dense 2048 + ReLU -> dense."""
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .. import backends
 from .. import nn as cnn
 from .registry import register_model
 
 
+@backends.eager_under_compile
 class ComplexCNN(nn.Module):
     """Real image -> complex (imaginary part 0) -> 2 x (complex conv 3x3, CReLU, pool) -> complex linear -> [Re | Im]
     -> linear."""

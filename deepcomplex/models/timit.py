@@ -23,6 +23,7 @@ from typing import Optional
 import torch
 from torch import nn
 
+from .. import backends
 from .. import nn as cnn
 from .._validation import check_positive_ints
 from ..layers import ConvLSTM1d
@@ -32,6 +33,7 @@ from .registry import register_model
 __all__ = ["TimitConvLSTM", "timit_convlstm", "timit_convlstm_real"]
 
 
+@backends.eager_under_compile
 class TimitConvLSTM(KindPreservingModule):
     """Next-frame spectrum predictor: complex (N, T, F) STFT frames -> predicted complex (N, T, F) next frames.
 

@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import backends
 from .. import nn as cnn
 from .._validation import check_positive_ints
 from ..nn.module import KindPreservingModule
@@ -156,6 +157,7 @@ class _Block(nn.Sequential):
     """Two (3x3 convolution, padding 1 -> normalization -> activation)."""
 
 
+@backends.eager_under_compile
 class ComplexUNet(KindPreservingModule):
     """U-Net image-to-image network: complex (N, in_channels, H, W) -> complex (N, out_channels, H, W).
 

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import backends
 from .. import nn as cnn
 from ..shearlet import ComplexShearlet2d
 from .coshnet import COSHNET_MEAN, COSHNET_STD
@@ -36,6 +37,7 @@ class _ComplexViTBody(nn.Module):
         return self.head(h[:, 0])
 
 
+@backends.eager_under_compile
 class ComplexViT(nn.Module):
     """Complex ViT: real image -> complex (imaginary part 0) -> complex patch embedding (conv, stride = patch) ->
     class token + learned complex position embedding -> ``depth`` pre-norm complex encoder layers (attention scores
@@ -82,6 +84,7 @@ class RealViT(nn.Module):
         return self.head(self.encoder(tokens)[:, 0])
 
 
+@backends.eager_under_compile
 class CoShViT(nn.Module):
     """CoShNet's fixed complex shearlet front end (CoShRem, 20 complex channels at 32 x 32; Ko et al., 2022) whose
     coefficients, cut into patches, are the tokens of a small complex ViT: x / 255 normalized with CoShNet's constants

@@ -47,3 +47,9 @@ __all__ = [
     "RealToComplex", "ConcatenatedToComplex", "InterleavedToComplex", "ComplexModulus", "ComplexAngle",
     "ComplexMSELoss", "ComplexL1Loss", "LogMagnitudeMSELoss", "MagnitudePhaseLoss",
 ]
+
+from .. import backends as _backends  # noqa: E402
+
+for _name in __all__:  # every layer runs eagerly, with its compiled kernels, behind a graph break under torch.compile
+    _backends.eager_under_compile(globals()[_name])
+del _name

@@ -5,12 +5,14 @@ from typing import Optional, Sequence, Union
 
 import torch
 
+from .. import backends
 from ..nn.module import KindPreservingModule
 from .filters import SHEAR_MODES, coshrem_filters
 
 CONVENTIONS = ("coshnet", "pycoshrem")
 
 
+@backends.eager_under_compile
 class ComplexShearlet2d(KindPreservingModule):
     """Complex shearlet transform (CoShRem; Ko et al., 2022, Sec. 3): real (N, 1, H, W) -> complex (N, K, H, W).
 
