@@ -62,7 +62,7 @@ def compile_group(batch: int, models: tuple[str, ...] = MODELS, traced: bool = T
         shape = f"N={batch} {'x'.join(map(str, x.shape[1:]))}"
         for kind in kinds:
             if kind != "eager":
-                rows.append({"layer": f"{name} training step", "shape": shape, "ours": f"{name}-{kind}",
+                rows.append({"layer": f"{name} compiled training step", "shape": shape, "ours": f"{name}-{kind}",
                              "variant": "torch.compile" + (", trace_layers=True" if kind == "traced" else ""),
                              "native": f"{name}-eager", "real": None, "compile_s": round(compile_s[kind], 2)})
     return rows, contenders

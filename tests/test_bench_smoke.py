@@ -34,11 +34,14 @@ EXPECTED_ROWS = {
     ("ComplexMultiheadAttention", "2 heads, L=16"), ("ComplexTransformerEncoderLayer", "2 heads, FF 16, pre-norm"),
     ("complex_vit_tiny training step", ""), ("coshvit_tiny training step", ""),
     ("coshnet_tiny inference", "onnxruntime"), ("coshnet_base inference", "onnxruntime"),
+    ("coshnet_tiny compiled training step", "torch.compile"),
 }
 EXPORT = {"coshnet_tiny inference", "coshnet_base inference"}  # ours: onnxruntime; native: torch eager
-HAS_NATIVE = {"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear", "coshnet_base training step"} | EXPORT
+COMPILE = {"coshnet_tiny compiled training step"}  # ours: torch.compile; native: eager
+HAS_NATIVE = ({"ComplexConv1d", "ComplexConv2d", "ComplexConv3d", "ComplexLinear", "coshnet_base training step"}
+              | EXPORT | COMPILE)
 NO_REAL = {"coshnet_base training step", "coshnet_tiny training step", "SpectralPool3d",
-           "coshvit_tiny training step"} | EXPORT
+           "coshvit_tiny training step"} | EXPORT | COMPILE
 
 
 def _load():
@@ -89,6 +92,8 @@ def test_bench_quick_writes_json(tmp_path, capsys):
             assert r["native_ms"] is None and r["native_over_ours"] is None, key
         # peak memory of one more forward + backward: ours and the real layer beside it, and their ratio; none for
         # the export rows, whose onnxruntime contender allocates outside torch
+        if key[0] in COMPILE:
+            assert _positive_finite(r["compile_s"]), key  # the first call: dynamo's trace and inductor's build
         if key[0] in EXPORT:
             assert r["ours_peak_mib"] is None and r["ours_over_real_mem"] is None, key
             continue
