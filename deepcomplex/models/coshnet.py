@@ -41,19 +41,32 @@ class _CoShNet(nn.Module):
         l, r = self.pad
         return F.pad((x - COSHNET_MEAN) / COSHNET_STD, (l, r, l, r))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def stem(self, x: torch.Tensor) -> torch.Tensor:
+        """Preprocessing, the front end and the first block (convolution, CReLU, pooling): the input of
+        ``features[3:]``. Fused, the convolution is one FFT filter per output channel and CReLU and pooling act on
+        the real parts."""
         x = self.preprocess(x)
-        if self.fuse_frontend:
-            weight, bias = _real_channel_kernel(self.features[0])
-            parts = self.frontend.conv2d(x, weight, bias, real_parts=True)
-            # CReLU and average pooling act on Re and Im alike: run them on the real parts, where they are cheapest
-            pool = self.features[2]
-            parts = real_avg_pool2d(F.relu(parts), pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode,
-                                 pool.count_include_pad, pool.divisor_override)
-            h = self.features[3:](real_parts_to_complex(parts))
-        else:
-            h = self.features(self.frontend(x))
-        return self.classifier(h)
+        if not self.fuse_frontend:
+            return self.features[:3](self.frontend(x))
+        weight, bias = _real_channel_kernel(self.features[0])
+        # CReLU and average pooling act on Re and Im alike: run them on the real parts, where they are cheapest
+        pool = self.features[2]
+        if _is_plain_2x2(pool):
+            return real_parts_to_complex(self.frontend.conv2d(x, weight, bias, real_parts=True, relu_pool=True))
+        parts = self.frontend.conv2d(x, weight, bias, real_parts=True)
+        parts = real_avg_pool2d(F.relu(parts), pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode,
+                                pool.count_include_pad, pool.divisor_override)
+        return real_parts_to_complex(parts)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.features[3:](self.stem(x)))
+
+
+def _is_plain_2x2(pool: nn.Module) -> bool:
+    """Whether the pooling layer averages 2x2 windows of stride 2, without padding, ceil_mode or a divisor override."""
+    two = lambda v: v in (2, (2, 2))  # noqa: E731
+    return (two(pool.kernel_size) and two(pool.stride if pool.stride is not None else pool.kernel_size)
+            and pool.padding in (0, (0, 0)) and not pool.ceil_mode and pool.divisor_override is None)
 
 
 def _real_channel_kernel(conv: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:

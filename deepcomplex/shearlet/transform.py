@@ -4,8 +4,11 @@ from __future__ import annotations
 from typing import Optional, Sequence, Union
 
 import torch
+import torch.nn.functional as F
 
 from .. import backends
+from .._extension import serves
+from ..functional.pooling import real_avg_pool2d
 from ..nn.module import KindPreservingModule
 from .filters import SHEAR_MODES, coshrem_filters
 
@@ -76,19 +79,24 @@ class ComplexShearlet2d(KindPreservingModule):
         return out.conj().resolve_conj() if self.convention == "pycoshrem" else out
 
     def conv2d(self, input: torch.Tensor, weight: torch.Tensor, bias: Optional[torch.Tensor] = None, *,
-               real_parts: bool = False) -> torch.Tensor:
+               real_parts: bool = False, relu_pool: bool = False) -> torch.Tensor:
         """This transform followed by a valid, stride-1 convolution, computed as one filter per output channel.
 
         weight: complex (O, 2K, k, k), the convolution seen as acting on the real channels [Re C_1..C_K, Im C_1..C_K]
         (a complex conv W is [W, 1j W]; a split one [W_re, 1j W_im]); bias: complex (O,). Equal to convolving
         ``self(input)`` (up to rounding) at a fraction of the cost: see ``shearlet_conv2d``. With ``real_parts`` the
-        result is the real (N, 2O, H', W') tensor [Re | Im] of ``shearlet_conv2d_real``.
+        result is the real (N, 2O, H', W') tensor [Re | Im] of ``shearlet_conv2d_real``, and ``relu_pool`` (with
+        ``real_parts`` only) follows it with ReLU and 2x2 average pooling, in one pass where the kernel serves.
         """
         self._check_input(input)
         if self.convention != "coshnet":
             raise ValueError(f"{type(self).__name__}.conv2d supports convention='coshnet' only, got "
                              f"{self.convention!r}")
-        return (shearlet_conv2d_real if real_parts else shearlet_conv2d)(input, self.kernel, weight, bias)
+        if real_parts:
+            return shearlet_conv2d_real(input, self.kernel, weight, bias, relu_pool=relu_pool)
+        if relu_pool:
+            raise ValueError(f"{type(self).__name__}.conv2d: relu_pool=True needs real_parts=True")
+        return shearlet_conv2d(input, self.kernel, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"size={self.size}, filters={self.num_filters}, shear={self.shear!r}, convention={self.convention!r}, "
@@ -127,10 +135,19 @@ class _SpectralFilter(torch.autograd.Function):
         return [slice(i, min(i + step, n)) for i in range(0, n, step)]
 
     @staticmethod
-    def forward(ctx, spectrum, filters, bias, size, out_size):
+    def forward(ctx, spectrum, filters, bias, size, out_size, relu_pool=False):
         n, (oh, ow) = spectrum.shape[0], out_size
+        ctx.size, ctx.has_bias, ctx.relu_pool = size, bias is not None, relu_pool
+        if relu_pool:  # the compiled kernel adds the bias, applies ReLU and pools the crop of the full output
+            out = torch.empty((n, filters.shape[0], oh // 2, ow // 2), dtype=filters.real.dtype,
+                              device=filters.device)
+            full = []  # per chunk (irfft2 into a slice of one buffer would compute elsewhere and copy)
+            for sl in _SpectralFilter._chunks(n, filters):
+                full.append(torch.fft.irfft2(spectrum[sl] * filters, s=size))
+                out[sl] = torch.ops.deepcomplex.relu_pool2x2_forward(full[-1], bias, oh, ow)
+            ctx.save_for_backward(spectrum, filters, bias, *full)
+            return out
         ctx.save_for_backward(spectrum, filters)
-        ctx.size, ctx.has_bias = size, bias is not None
         if _traced():  # one piece: the result itself, not a buffer filled in place (a scatter in an exported graph)
             y = torch.fft.irfft2(spectrum * filters, s=size)[..., :oh, :ow]
             return (y if bias is None else y + bias[:, None, None]).contiguous()
@@ -145,26 +162,61 @@ class _SpectralFilter(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        spectrum, filters = ctx.saved_tensors
+        spectrum, filters, *kept = ctx.saved_tensors
         h, w = ctx.size
         grad = grad.contiguous()
         grad_spectrum = torch.empty_like(spectrum) if ctx.needs_input_grad[0] else None
         grad_filters = torch.zeros_like(filters) if ctx.needs_input_grad[1] else None
-        for sl in _SpectralFilter._chunks(grad.shape[0], filters):
+        grad_bias = None
+        twice = torch.ones(w // 2 + 1, dtype=spectrum.real.dtype, device=spectrum.device)
+        twice[1:(w + 1) // 2] = 2
+        for i, sl in enumerate(_SpectralFilter._chunks(grad.shape[0], filters)):
+            if ctx.relu_pool:  # the zero-padded gradient of the full output, and its per-plane sums
+                bias, full = kept[0], kept[1 + i]
+                if torch.is_grad_enabled():  # create_graph: the same gradient in differentiable operations
+                    part, sums = _relu_pool2x2_backward(grad[sl], full, bias)
+                else:
+                    part, sums = torch.ops.deepcomplex.relu_pool2x2_backward(grad[sl], full, bias)
+                grad_bias = sums.sum(0) if grad_bias is None else grad_bias + sums.sum(0)
+                g = torch.fft.rfft2(part, norm="forward")
+            else:
+                g = torch.fft.rfft2(grad[sl], s=(h, w), norm="forward")
             # the adjoint of irfft2: rfft2 with the same 1/(HW), bins that stand for a conjugate pair counted twice
-            g = torch.fft.rfft2(grad[sl], s=(h, w), norm="forward")
-            g[..., 1:(w + 1) // 2] *= 2
+            # (the factor 2 goes on the small operand of each product, not on g)
             if grad_spectrum is not None:
-                grad_spectrum[sl] = (g * filters.conj()).sum(1, keepdim=True)
+                grad_spectrum[sl] = (g * (filters.conj() * twice)).sum(1, keepdim=True)
             if grad_filters is not None:
-                grad_filters = grad_filters + (g * spectrum[sl].conj()).sum(0)
-        grad_bias = grad.sum((0, 2, 3)) if ctx.has_bias and ctx.needs_input_grad[2] else None
-        return grad_spectrum, grad_filters, grad_bias, None, None
+                theirs = spectrum[sl].conj() * twice
+                g = g.mul_(theirs) if grad_spectrum is None else g * theirs  # g is ours: reuse it when done
+                grad_filters = grad_filters + g.sum(0)
+        if not (ctx.has_bias and ctx.needs_input_grad[2]):
+            grad_bias = None
+        elif ctx.relu_pool:
+            grad_bias = grad_bias.to(grad.dtype)
+        else:
+            grad_bias = grad.sum((0, 2, 3))
+        return grad_spectrum, grad_filters, grad_bias, None, None, None
+
+
+def _relu_pool2x2_backward(grad: torch.Tensor, full: torch.Tensor, bias: Optional[torch.Tensor]):
+    """The relu_pool2x2_backward kernel in PyTorch operations (differentiable in ``grad``): the zero-padded gradient
+    of the full (N, C, H, W) output and its per-plane sums."""
+    n, c, ph, pw = grad.shape
+    pre = full[..., :2 * ph, :2 * pw]
+    pre = pre if bias is None else pre + bias[:, None, None]
+    up = grad[:, :, :, None, :, None].expand(n, c, ph, 2, pw, 2).reshape(n, c, 2 * ph, 2 * pw) / 4
+    part = torch.where(pre > 0, up, torch.zeros((), dtype=up.dtype))
+    return F.pad(part, (0, full.shape[-1] - 2 * pw, 0, full.shape[-2] - 2 * ph)), part.sum((2, 3))
 
 
 def shearlet_conv2d_real(image: torch.Tensor, kernel: torch.Tensor, weight: torch.Tensor,
-                         bias: Optional[torch.Tensor] = None) -> torch.Tensor:
+                         bias: Optional[torch.Tensor] = None, relu_pool: bool = False) -> torch.Tensor:
     """``shearlet_conv2d`` returned as its real parts: real (N, 2O, H - k + 1, W - k + 1), channels [Re | Im].
+
+    With ``relu_pool`` the parts then go through ReLU and 2x2 average pooling of stride 2 (CReLU and complex average
+    pooling, on the real parts): real (N, 2O, (H - k + 1) // 2, (W - k + 1) // 2). The compiled CPU kernel
+    (``relu_pool.cpp``) does both in one pass over the inverse FFT's output where it serves (eager, CPU, an even
+    output); elsewhere ``F.relu`` and ``real_avg_pool2d`` do, with the same result.
 
     Both parts are real images correlated with real filters, so each is one inverse real FFT of a half spectrum:
     output o's filter F_o = sum_j G_j * A(weight[o, j]) splits into the real-filter spectra sum_j G_j * A(Re weight)
@@ -186,7 +238,12 @@ def shearlet_conv2d_real(image: torch.Tensor, kernel: torch.Tensor, weight: torc
         bias = bias.to(kernel.dtype)
         bias = torch.cat((bias.real, bias.imag))
     spectrum = torch.fft.rfft2(image)  # (N, 1, H, W // 2 + 1)
-    return _SpectralFilter.apply(spectrum, filt, bias, (h, w), (h - kh + 1, w - kw + 1))
+    out_size = (h - kh + 1, w - kw + 1)
+    fused = relu_pool and out_size[0] % 2 == 0 and out_size[1] % 2 == 0 and serves(spectrum) and not _traced()
+    parts = _SpectralFilter.apply(spectrum, filt, bias, (h, w), out_size, fused)
+    if relu_pool and not fused:
+        parts = real_avg_pool2d(F.relu(parts), 2, 2)
+    return parts
 
 
 def real_parts_to_complex(parts: torch.Tensor) -> torch.Tensor:
