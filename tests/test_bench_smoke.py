@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 import torch
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_layers.py"
@@ -160,3 +161,29 @@ def test_bench_step_memory_reports_peak_rss_per_process(tmp_path):
     bad = subprocess.run([sys.executable, str(root / "benchmarks" / "bench_step.py"), "--memory", "--against", "HEAD"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "--memory measures this checkout only" in bad.stderr
+
+
+def test_profile_step_breaks_a_training_step_down(tmp_path, capsys):
+    """benchmarks/profile_step.py: a time for every stage of coshnet_tiny (stem, the later layers, loss, Adam), the
+    operators with their share of self CPU time, JSON beside the Markdown tables; bad numbers exit 2."""
+    from conftest import load_benchmark
+
+    profile_step = load_benchmark("profile_step")
+    threads = torch.get_num_threads()
+    out = tmp_path / "profile.json"
+    try:
+        result = profile_step.main(["--batch", "4", "--steps", "2", "--threads", "1", "--top", "5", "--no-epoch",
+                                    "--out", str(out)])
+    finally:
+        torch.set_num_threads(threads)
+    data = json.loads(out.read_text())
+    stages = [r["stage"] for r in data["stages"]]
+    assert stages[0].startswith("stem") and stages[-2:] == ["cross-entropy", "Adam step"]
+    assert "features.3 SplitDCFConv2d" in stages and "classifier.1 SplitTTLinear" in stages
+    assert all(_positive_finite(r["ms"]) for r in data["stages"]) and _positive_finite(data["step_ms"])
+    assert len(data["operators"]) == 5 and 0 < sum(r["share"] for r in data["operators"]) <= 1 + 1e-9
+    assert data["epoch"] is None and result["step_ms"] == data["step_ms"]
+    assert "| sum of the stages |" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as bad:
+        profile_step.main(["--steps", "0"])
+    assert bad.value.code == 2
