@@ -91,11 +91,14 @@ docs: install
 
 # The layer table with time and peak memory beside the real layer's (benchmarks/results/bench_layers.json); how the
 # ratio to the real layer grows along batch, channels and spatial size (bench_sweep.json, docs/benchmarks_sweep.png;
-# an estimated 5 minutes); the peak resident memory of CoShNet training steps beside its twins (bench_memory.json).
+# an estimated 5 minutes); the peak resident memory of CoShNet training steps beside its twins (bench_memory.json);
+# where a coshnet_tiny training step spends its time (profile_coshnet_tiny.json). `make bench-peers` afterwards puts
+# all of them into docs/BENCHMARKS.md.
 bench: install
 	$(PY) benchmarks/bench_layers.py
 	$(PY) benchmarks/bench_sweep.py
 	$(PY) benchmarks/bench_step.py --memory
+	$(PY) benchmarks/profile_step.py
 
 # docs/BENCHMARKS.md: deepcomplex beside native torch and the peer libraries. The peers are benchmark-only and need
 # nothing beyond torch, numpy and scipy for their layers, so they install without their other requirements.

@@ -146,10 +146,12 @@ def main(argv: Optional[list[str]] = None) -> dict:
         classes = model(x).shape[-1]
     y = torch.randint(0, classes, (args.batch,), generator=torch.Generator().manual_seed(2))
     step = whole_step(model, x, y)
+    start = time.perf_counter()
     result = {"model": args.model, "batch": args.batch, "machine": machine_info(args.threads),
               "step_ms": _median_ms(step, args.steps), "stages": stage_times(model, x, y, args.steps),
               "operators": operator_table(step, args.steps, args.top),
               "epoch": None if args.no_epoch else epoch_costs(args.model, model, args.batch)}
+    result["elapsed_s"] = time.perf_counter() - start
     out = args.out or ROOT / "benchmarks" / "results" / f"profile_{args.model}.json"
     write_json(out, result)
     print(f"{args.model}, batch {args.batch}, {args.threads} threads: one training step {result['step_ms']:.1f} ms "

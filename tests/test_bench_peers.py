@@ -231,3 +231,29 @@ def test_complextorch_encoder_layer_mapping(bench):
     ours.norm1.eps = 1e-4
     y_other, _ = forward_backward(ours_impl, x, g)
     assert (y - y_other).abs().max() > 100 * tol
+
+
+def test_make_bench_sections_of_the_report(tmp_path):
+    """report_layers turns the JSON that make bench leaves into the report's sections: each row against its aim
+    (met or not), memory above 2.5x flagged, the compile rows apart, and a line for every missing file."""
+    import json
+
+    from conftest import load_benchmark
+
+    report_layers = load_benchmark("peers.report_layers")
+    row = {"layer": "ComplexConv2d", "variant": "NCHW input", "shape": "N=64", "ours_ms": 3.3, "real_ms": 1.0,
+           "native_ms": 5.0, "ours_over_real": 3.3, "native_over_ours": 5.0 / 3.3, "ours_over_real_mem": 2.0}
+    rows = [row, dict(row, variant="channels-last input", ours_ms=2.9, ours_over_real=2.9, ours_over_real_mem=2.6),
+            dict(row, layer="ZReLU", variant="", ours_ms=1.2, ours_over_real=1.2),
+            {"layer": "coshnet_tiny compiled training step", "variant": "torch.compile", "shape": "N=128",
+             "ours_ms": 100.0, "real_ms": None, "native_ms": 101.0, "ours_over_real": None, "native_over_ours": 1.01,
+             "compile_s": 0.2}]
+    results = tmp_path / "benchmarks" / "results"
+    results.mkdir(parents=True)
+    (results / "bench_layers.json").write_text(json.dumps({"machine": {"torch_threads": 2}, "rows": rows}))
+    text = "\n".join(report_layers.layers_sections(results, tmp_path / "docs" / "BENCHMARKS.md"))
+    assert "| ComplexConv2d [NCHW input] | N=64 | 3.30 | 1.00 | 3.30 | ≤ 3: not met | 2.00 |" in text
+    assert "| ComplexConv2d [channels-last input] | N=64 | 2.90 | 1.00 | 2.90 | – | 2.60 (above 2.5) |" in text
+    assert "| ZReLU | N=64 | 1.20 | 1.00 | 1.20 | ≤ 1.5: met | 2.00 |" in text
+    assert "| coshnet_tiny compiled training step [torch.compile] | N=128 | 100.00 | 101.00 | 1.01 | 0.2 s |" in text
+    assert "profile_coshnet_tiny.json, bench_memory.json, bench_sweep.json not found" in text

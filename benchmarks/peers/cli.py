@@ -19,6 +19,7 @@ from .agreement import agreement_row, init_checks
 from .chart import write_png
 from .measure import time_row
 from .report import format_markdown, summary_table
+from .report_layers import layers_sections
 from .rows import ROWS, agreement_rows, build_row
 from .spec import EPS, RTOL
 
@@ -119,7 +120,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
     write_json(json_path, result)
     write_png(result, png_path)
     png_rel = os.path.relpath(png_path, md_path.parent)
-    write_text(md_path, format_markdown(result, png_rel))
+    write_text(md_path, format_markdown(result, png_rel, layers_sections(BENCHMARKS / "results", md_path)))
     print(summary_table(result))
     print(f"wrote {json_path}, {md_path}, {png_path} ({elapsed:.1f} s)")
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import shlex
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 
@@ -48,10 +48,11 @@ def display_command(command: str) -> str:
     return " ".join(out)
 
 
-def format_markdown(res: dict, png_rel: Optional[str]) -> str:
-    """The Markdown report of one run (``png_rel``: the chart's path relative to the report, or None for no chart)."""
+def format_markdown(res: dict, png_rel: Optional[str], extra: Sequence[str] = ()) -> str:
+    """The Markdown report of one run (``png_rel``: the chart's path relative to the report, or None for no chart;
+    ``extra``: lines placed before the closing sections, as report_layers.layers_sections makes them)."""
     sections = (_header(res), _time_section(res), _ratio_section(res), _memory_section(res),
-                _agreement_section(res), _init_section(res), _closing(res, png_rel))
+                _agreement_section(res), _init_section(res), list(extra), _closing(res, png_rel))
     return "\n".join(line for section in sections for line in section) + "\n"
 
 
