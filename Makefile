@@ -91,7 +91,7 @@ docs: install
 
 # The layer table with time and peak memory beside the real layer's (benchmarks/results/bench_layers.json); how the
 # ratio to the real layer grows along batch, channels and spatial size (bench_sweep.json, docs/benchmarks_sweep.png;
-# an estimated 5 minutes); the peak resident memory of CoShNet training steps beside its twins (bench_memory.json);
+# 81 s on the 2 idle cores here); the peak resident memory of CoShNet training steps beside its twins (bench_memory.json);
 # where a coshnet_tiny training step spends its time (profile_coshnet_tiny.json). `make bench-peers` afterwards puts
 # all of them into docs/BENCHMARKS.md.
 bench: install

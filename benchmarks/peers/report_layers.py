@@ -46,7 +46,8 @@ def _run_line(data: dict, command: str) -> str:
 def _layer_table(data: dict) -> list[str]:
     out = ["", "## Beside the real layer (`make bench`)", "", _run_line(data, "python benchmarks/bench_layers.py"),
            "Time is forward + backward (median of interleaved repeats); memory is the peak of torch's allocator in one "
-           "more forward + backward. The aims are issue 26's, kept in docs/performance.md.", "",
+           "more forward + backward. The aims, and what limits the rows that miss them: docs/performance.md, \"Aims and "
+           "what limits them\".", "",
            "| row | shape | ours ms | real ms | ours / real (time) | aim | ours / real (memory) |", "|---|---|---|---|---|---|---|"]
     for r in data["rows"]:
         if r["real_ms"] is None:
