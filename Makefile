@@ -93,7 +93,7 @@ docs: install
 # ratio to the real layer grows along batch, channels and spatial size (bench_sweep.json, docs/benchmarks_sweep.png;
 # 81 s on the 2 idle cores here); the peak resident memory of CoShNet training steps beside its twins (bench_memory.json);
 # where a coshnet_tiny training step spends its time (profile_coshnet_tiny.json). `make bench-peers` afterwards puts
-# all of them into docs/BENCHMARKS.md.
+# all of them into docs/BENCHMARKS.md (`python benchmarks/bench_peers.py --render-only` does without rerunning peers).
 bench: install
 	$(PY) benchmarks/bench_layers.py
 	$(PY) benchmarks/bench_sweep.py

@@ -133,6 +133,13 @@ def test_quick_run_writes_reports(bench, tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "deepcomplex" in printed and "agreement:" in printed
 
+    # --render-only rebuilds the same report from the saved JSON, timing nothing (the chart is kept)
+    (out / "BENCHMARKS.md").write_text("stale")
+    assert bench.main(["--render-only", "--out-dir", str(out)])["rows"] == data["rows"]
+    assert (out / "BENCHMARKS.md").read_text() == md and {p.name for p in out.iterdir()} == files
+    with pytest.raises(SystemExit, match="--render-only needs"):
+        bench.main(["--render-only", "--out-dir", str(tmp_path / "empty")])
+
 
 @pytest.mark.parametrize("row", ["conv2d", "coshnet"])
 def test_peer_that_fails_to_build_is_an_error_not_a_crash(bench, row):

@@ -3,6 +3,7 @@ and initialisation, and write the JSON, Markdown and PNG reports."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -42,6 +43,9 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
                    help=f"write bench_peers.json, BENCHMARKS.md and benchmarks.png there (default: {DEFAULT_JSON}, "
                         f"{DEFAULT_MD}, {DEFAULT_PNG})")
     p.add_argument("--note", default=None, help="a remark for the report, e.g. what else ran on the machine")
+    p.add_argument("--render-only", action="store_true",
+                   help="time nothing: rebuild BENCHMARKS.md from the last bench_peers.json and the make-bench JSON in "
+                        "benchmarks/results/ (after `make bench`, to fold its results in without rerunning the peers)")
     a = p.parse_args(argv)
     a.repeats = a.repeats if a.repeats is not None else (3 if a.quick else 30)
     a.warmup = a.warmup if a.warmup is not None else (1 if a.quick else 3)
@@ -58,6 +62,24 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     return a
 
 
+def _paths(out_dir: Optional[Path]) -> tuple[Path, Path, Path]:
+    if out_dir is None:
+        return DEFAULT_JSON, DEFAULT_MD, DEFAULT_PNG
+    return out_dir / "bench_peers.json", out_dir / "BENCHMARKS.md", out_dir / "benchmarks.png"
+
+
+def render(out_dir: Optional[Path]) -> dict:
+    """BENCHMARKS.md again from the saved bench_peers.json (its chart kept) and the current make-bench JSON files."""
+    json_path, md_path, png_path = _paths(out_dir)
+    if not json_path.is_file():
+        raise SystemExit(f"bench_peers: --render-only needs {json_path}; run the benchmark first")
+    result = json.loads(json_path.read_text())
+    png_rel = os.path.relpath(png_path, md_path.parent) if png_path.is_file() else None
+    write_text(md_path, format_markdown(result, png_rel, layers_sections(BENCHMARKS / "results", md_path)))
+    print(f"wrote {md_path} from {json_path}")
+    return result
+
+
 def command(argv: Optional[list[str]]) -> str:
     """The command line of this run, as the report shows it."""
     args = sys.argv[1:] if argv is None else argv
@@ -67,6 +89,8 @@ def command(argv: Optional[list[str]]) -> str:
 def main(argv: Optional[list[str]] = None) -> dict:
     """Run the benchmark, print a summary and write the JSON, Markdown and PNG reports; returns the JSON data."""
     args = parse_args(argv)
+    if args.render_only:
+        return render(args.out_dir)
     torch.set_num_threads(args.threads)
     info = machine_info(args.threads)
     start = time.perf_counter()
@@ -112,11 +136,7 @@ def main(argv: Optional[list[str]] = None) -> dict:
         "init": init,
         "raw_ms": raw,
     }
-    if args.out_dir is not None:
-        json_path, md_path, png_path = (args.out_dir / "bench_peers.json", args.out_dir / "BENCHMARKS.md",
-                                        args.out_dir / "benchmarks.png")
-    else:
-        json_path, md_path, png_path = DEFAULT_JSON, DEFAULT_MD, DEFAULT_PNG
+    json_path, md_path, png_path = _paths(args.out_dir)
     write_json(json_path, result)
     write_png(result, png_path)
     png_rel = os.path.relpath(png_path, md_path.parent)
