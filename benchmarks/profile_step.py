@@ -17,7 +17,6 @@ Writes JSON (default benchmarks/results/profile_<model>.json) and prints Markdow
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import machine_info, write_json  # noqa: E402
+from benchmarks.harness import machine_info, summary, write_json  # noqa: E402
 
 
 def _median_ms(fn: Callable[[], object], steps: int, warmup: int = 2) -> float:
@@ -41,7 +40,7 @@ def _median_ms(fn: Callable[[], object], steps: int, warmup: int = 2) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+    return summary(times)["median_ms"]
 
 
 def stage_times(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int) -> list[dict]:

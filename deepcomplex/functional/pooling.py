@@ -226,9 +226,15 @@ class _AvgPool2dKernelGrad(torch.autograd.Function):
         return pooled, None, None, None
 
 
+def tiles_2x2(kernel_size, stride=None, padding=0) -> bool:
+    """Whether pooling arguments (as torch's pooling reads them) mean 2x2 windows of stride 2 without padding, the
+    windows that tile an even image: the fast paths here and CoShNet's fused stem (``models.coshnet``) take them."""
+    return _window(kernel_size, stride) == ((2, 2), (2, 2)) and _pair_of(padding) == (0, 0)
+
+
 def _is_2x2_stride_2(input: torch.Tensor, kernel_size, stride, padding) -> bool:
     """Whether ``_AvgPool2x2`` computes this pooling: 2x2 windows, stride 2, no padding, contiguous NCHW, even H and W."""
-    return (_window(kernel_size, stride) == ((2, 2), (2, 2)) and _pair_of(padding) == (0, 0) and input.dim() == 4
+    return (tiles_2x2(kernel_size, stride, padding) and input.dim() == 4
             and input.is_contiguous() and input.shape[-2] % 2 == 0 and input.shape[-1] % 2 == 0
             and input.numel() > 0)
 

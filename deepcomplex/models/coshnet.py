@@ -8,7 +8,7 @@ from torch import nn
 from .. import backends
 from .. import init as cinit
 from .. import nn as cnn
-from ..functional.pooling import real_avg_pool2d
+from ..functional.pooling import real_avg_pool2d, tiles_2x2
 from ..functional.split import dcf_kernels
 from ..shearlet import ComplexShearlet2d
 from ..shearlet.transform import real_parts_to_complex
@@ -51,7 +51,8 @@ class _CoShNet(nn.Module):
         weight, bias = _real_channel_kernel(self.features[0])
         # CReLU and average pooling act on Re and Im alike: run them on the real parts, where they are cheapest
         pool = self.features[2]
-        if _is_plain_2x2(pool):
+        plain = not pool.ceil_mode and pool.divisor_override is None
+        if plain and tiles_2x2(pool.kernel_size, pool.stride, pool.padding):
             return real_parts_to_complex(self.frontend.conv2d(x, weight, bias, real_parts=True, relu_pool=True))
         parts = self.frontend.conv2d(x, weight, bias, real_parts=True)
         parts = real_avg_pool2d(F.relu(parts), pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode,
@@ -60,13 +61,6 @@ class _CoShNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features[3:](self.stem(x)))
-
-
-def _is_plain_2x2(pool: nn.Module) -> bool:
-    """Whether the pooling layer averages 2x2 windows of stride 2, without padding, ceil_mode or a divisor override."""
-    two = lambda v: v in (2, (2, 2))  # noqa: E731
-    return (two(pool.kernel_size) and two(pool.stride if pool.stride is not None else pool.kernel_size)
-            and pool.padding in (0, (0, 0)) and not pool.ceil_mode and pool.divisor_override is None)
 
 
 def _real_channel_kernel(conv: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
